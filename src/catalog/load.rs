@@ -1,0 +1,353 @@
+//! Loading: walk `rules/` and `content/`, read every file into the source map, parse YAML
+//! (with spans) and split article front matter from bodies. Nothing here knows what an id
+//! means; that is `resolve`'s job.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_saphyr::{DefaultMessageFormatter, Error as YamlError, Localizer, MessageFormatter, SnippetMode};
+
+use super::raw::{CatalogFile, FrontMatter};
+use crate::diag::{Code, Diagnostic, FileId, SourceMap, Span, display_name};
+
+/// Where a YAML document sits inside its file (front matter starts after the `---` line).
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub file: FileId,
+    pub base: usize,
+}
+
+impl Origin {
+    /// The span of a `Spanned` value. Quoted scalars are shifted past their opening quote, so
+    /// offsets into the string (a token in a condition) land on the right column.
+    pub fn span(&self, sources: &SourceMap, loc: &serde_saphyr::Location, len_hint: usize) -> Span {
+        let text = &sources.get(self.file).text;
+        let sub = &text[self.base.min(text.len())..];
+        let start = match loc.span().byte_offset() {
+            Some(b) => b as usize,
+            None => offset_in(sub, loc.line() as usize, loc.column() as usize),
+        };
+        let len = loc.span().byte_len().map_or(len_hint, |l| l as usize);
+        let mut start = self.base + start;
+        let mut end = start + len;
+        if matches!(text.as_bytes().get(start), Some(b'"' | b'\'')) && len >= 2 {
+            start += 1;
+            end -= 1;
+        }
+        Span::new(self.file, start.min(text.len())..end.min(text.len()))
+    }
+}
+
+/// A parsed catalog file.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub origin: Origin,
+    pub doc: CatalogFile,
+}
+
+/// An article, split but not yet resolved.
+#[derive(Debug)]
+pub struct LoadedArticle {
+    pub origin: Origin,
+    pub slug: String,
+    pub front: FrontMatter,
+    pub body: String,
+    pub body_offset: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<LoadedFile>,
+    pub articles: Vec<LoadedArticle>,
+}
+
+/// Reads every catalog file and article. Problems become diagnostics; the rest still loads.
+pub fn load(rules_dir: &Path, content_dir: &Path, root: &Path, sources: &mut SourceMap) -> (Loaded, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut loaded = Loaded::default();
+
+    if !rules_dir.is_dir() {
+        let file = sources.add(display_name(root, rules_dir), rules_dir, "");
+        diags.push(
+            Diagnostic::error(Code::FileError, Span::file_start(file), "the rules directory does not exist")
+                .with_hint("create it, or set `rules-dir` under [build] in book.toml"),
+        );
+    }
+    let rule_files = read_tree(rules_dir, root, &["yaml", "yml"], sources, &mut diags);
+    let parsed: Vec<_> = rule_files
+        .par_iter()
+        .map(|&file| {
+            let origin = Origin { file, base: 0 };
+            let text = &sources.get(file).text;
+            if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+                return Err(Diagnostic::error(Code::FileError, Span::file_start(file), "empty catalog file")
+                    .with_hint("add `components:`, `blockers:`, `prerequisites:` or `paths:`, or delete the file"));
+            }
+            parse_yaml::<CatalogFile>(text, origin, sources).map(|doc| LoadedFile { origin, doc })
+        })
+        .collect();
+    for p in parsed {
+        match p {
+            Ok(f) => loaded.files.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    if content_dir.is_dir() {
+        let md_files = read_tree(content_dir, root, &["md"], sources, &mut diags);
+        let parsed: Vec<_> = md_files
+            .par_iter()
+            .map(|&file| load_article(file, content_dir, sources))
+            .collect();
+        for p in parsed {
+            match p {
+                Ok(a) => loaded.articles.push(a),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    (loaded, diags)
+}
+
+/// Walks a directory (following symlinks, detecting loops) and adds matching files to the
+/// source map, in a stable order.
+fn read_tree(dir: &Path, root: &Path, exts: &[&str], sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<FileId> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return out;
+    }
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                let file = sources.add(display_name(root, &path), &path, "");
+                let (msg, hint) = if let Some(ancestor) = e.loop_ancestor() {
+                    (
+                        format!("symlink loop: this link points back to {}", display_name(root, ancestor)),
+                        "remove the link or point it outside its own ancestors",
+                    )
+                } else {
+                    (format!("cannot read: {e}"), "check the file's permissions")
+                };
+                diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), msg).with_hint(hint));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let matches = path.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e));
+        if !matches {
+            continue;
+        }
+        if let Some(id) = read_file(path, root, sources, diags) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Editor droppings and hidden files never count as content.
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
+
+/// Reads one file as UTF-8 into the source map.
+pub fn read_file(path: &Path, root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<FileId> {
+    let name = display_name(root, path);
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                if text.starts_with('\u{feff}') {
+                    text.replace_range(..3, "");
+                }
+                Some(sources.add(name, path, text))
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = sources.add(name, path, lossy);
+                diags.push(
+                    Diagnostic::error(Code::FileError, Span::new(file, at..at + 1), "file is not valid UTF-8")
+                        .with_label("first invalid byte")
+                        .with_hint("save the file as UTF-8"),
+                );
+                None
+            }
+        },
+        Err(e) => {
+            let file = sources.add(name, path, "");
+            diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+fn load_article(file: FileId, content_dir: &Path, sources: &SourceMap) -> Result<LoadedArticle, Diagnostic> {
+    let src = sources.get(file);
+    let slug = slug_for(&src.path, content_dir).map_err(|msg| {
+        Diagnostic::error(Code::BadLink, Span::file_start(file), msg)
+            .with_hint("article file names become URLs: use letters, digits, `-`, `_` and `/` only")
+    })?;
+    let text = &src.text;
+    let Some(rest) = text.strip_prefix("---").filter(|r| r.starts_with('\n') || r.starts_with("\r\n")) else {
+        return Err(Diagnostic::error(Code::FrontMatter, Span::file_start(file), "article has no front matter")
+            .with_hint("start the file with a YAML block:\n---\ntitle: My article\n---"));
+    };
+    let fm_start = text.len() - rest.len() + if rest.starts_with("\r\n") { 2 } else { 1 };
+    let fm_end = find_closing_fence(&text[fm_start..]).map(|e| fm_start + e).ok_or_else(|| {
+        Diagnostic::error(Code::FrontMatter, Span::new(file, 0..3), "front matter is never closed")
+            .with_label("opened here")
+            .with_hint("end the front matter with a line containing only `---`")
+    })?;
+    let yaml = &text[fm_start..fm_end];
+    let origin = Origin { file, base: fm_start };
+    if yaml.trim().is_empty() {
+        return Err(Diagnostic::error(Code::FrontMatter, Span::new(file, 0..3), "front matter is empty")
+            .with_hint("give the article at least a `title:`"));
+    }
+    let front = parse_yaml::<FrontMatter>(yaml, origin, sources).map_err(|mut d| {
+        if d.code == Code::Shape || d.code == Code::UnknownKey || d.code == Code::YamlSyntax {
+            d.message = format!("front matter: {}", d.message);
+        }
+        d
+    })?;
+    let after_fence = fm_end + text[fm_end..].find('\n').map_or(text.len() - fm_end, |i| i + 1);
+    let body_offset = after_fence.min(text.len());
+    Ok(LoadedArticle { origin, slug, front, body: text[body_offset..].to_string(), body_offset })
+}
+
+fn find_closing_fence(s: &str) -> Option<usize> {
+    let mut pos = 0;
+    for line in s.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Some(pos);
+        }
+        pos += line.len();
+    }
+    None
+}
+
+/// `content/guides/foo.md` → `guides/foo`.
+pub fn slug_for(path: &Path, content_dir: &Path) -> Result<String, String> {
+    let rel = path.strip_prefix(content_dir).unwrap_or(path).with_extension("");
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        let s = c.as_os_str().to_string_lossy();
+        let ok = !s.is_empty()
+            && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+            && !s.starts_with('.');
+        if !ok {
+            return Err(format!("file name `{s}` cannot become a URL"));
+        }
+        parts.push(s.into_owned());
+    }
+    Ok(parts.join("/"))
+}
+
+/// Parses one YAML document into `T`, turning any error into a located diagnostic.
+pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: Origin, sources: &SourceMap) -> Result<T, Diagnostic> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| yaml_diagnostic(&e, text, origin, sources))
+}
+
+/// Drops the " at line X, column Y" suffix: our diagnostics print locations themselves.
+struct NoLocation;
+
+impl Localizer for NoLocation {
+    fn attach_location<'b>(&self, base: Cow<'b, str>, _loc: serde_saphyr::Location) -> Cow<'b, str> {
+        base
+    }
+}
+
+struct Plain;
+
+impl MessageFormatter for Plain {
+    fn localizer(&self) -> &dyn Localizer {
+        &NoLocation
+    }
+
+    fn format_message<'a>(&self, err: &'a YamlError) -> Cow<'a, str> {
+        DefaultMessageFormatter.format_message(err)
+    }
+}
+
+fn yaml_diagnostic(e: &YamlError, text: &str, origin: Origin, sources: &SourceMap) -> Diagnostic {
+    let message = e.render_with_options(serde_saphyr::render_options! { formatter: &Plain, snippets: SnippetMode::Off });
+    let message = message.trim().trim_start_matches("error: ").to_string();
+    let span = match e.location() {
+        Some(loc) if loc.line() > 0 => {
+            let at = match loc.span().byte_offset() {
+                Some(b) => b as usize,
+                None => offset_in(text, loc.line() as usize, loc.column() as usize),
+            };
+            let at = (origin.base + at).min(sources.get(origin.file).text.len());
+            Span::new(origin.file, at..at + 1)
+        }
+        _ => Span::file_start(origin.file),
+    };
+    let (code, hint) = classify(e, &message);
+    let mut d = Diagnostic::error(code, span, message);
+    if let Some(h) = hint {
+        d = d.with_hint(h);
+    }
+    d
+}
+
+fn classify(e: &YamlError, message: &str) -> (Code, Option<&'static str>) {
+    let mut inner = e.without_snippet();
+    while let YamlError::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    let lower = message.to_ascii_lowercase();
+    match inner {
+        YamlError::SerdeUnknownField { .. } => (Code::UnknownKey, Some("check the spelling; `pathbook schema` lists every key")),
+        YamlError::Budget { .. }
+        | YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. } => {
+            (Code::YamlLimit, Some("catalog files are small and flat; remove the deep nesting or alias expansion"))
+        }
+        _ if lower.contains("recursion limit") || lower.contains("budget") || lower.contains("depth") => {
+            (Code::YamlLimit, Some("catalog files are small and flat; remove the deep nesting or alias expansion"))
+        }
+        YamlError::SerdeInvalidType { .. }
+        | YamlError::SerdeInvalidValue { .. }
+        | YamlError::SerdeInvalidLength { .. }
+        | YamlError::SerdeUnknownVariant { .. }
+        | YamlError::SerdeMissingField { .. }
+        | YamlError::NullIntoString { .. }
+        | YamlError::InvalidScalar { .. }
+        | YamlError::InvalidBooleanStrict { .. }
+        | YamlError::DuplicateMappingKey { .. }
+        | YamlError::UnexpectedValueForUnitEnumVariant { .. } => (Code::Shape, None),
+        YamlError::Message { .. } if lower.contains("expected") || lower.contains("invalid") || lower.contains("missing") => {
+            (Code::Shape, None)
+        }
+        _ => (Code::YamlSyntax, Some("check indentation, and quote values that contain `: ` or start with `*`, `&`, `!` or `@`")),
+    }
+}
+
+/// Byte offset of a 1-based line/character column inside `text`.
+pub fn offset_in(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = &text[start..];
+    let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+    start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i)
+}

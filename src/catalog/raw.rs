@@ -1,0 +1,411 @@
+//! The catalog as written: serde types for one YAML file under `rules/` and for article front
+//! matter. Values that diagnostics point at are `Spanned`; the JSON Schema (`pathbook schema`)
+//! is derived from these types, so the schema and the loader cannot drift apart.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::model::{BlockerSeverity, ComponentKind, Outcome, Source};
+
+pub type S = Spanned<String>;
+
+/// One catalog file. Every section is optional; ids are global across files.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pathbook catalog file")]
+pub struct CatalogFile {
+    /// Anything that can be present on a host: an OS, an application, a feature, a service,
+    /// a server role, data.
+    #[serde(default)]
+    pub components: Vec<RawComponent>,
+    /// Facts every real starting state satisfies; the validator only simulates states that do.
+    #[serde(default)]
+    pub constraints: Vec<RawConstraint>,
+    /// What stops or breaks an action, and when.
+    #[serde(default)]
+    pub blockers: Vec<RawBlocker>,
+    /// What must hold before an action, and when.
+    #[serde(default)]
+    pub prerequisites: Vec<RawPrerequisite>,
+    /// Step lists shared by several paths (`- use: procedure-id` in a path's steps).
+    #[serde(default)]
+    pub procedures: Vec<RawProcedure>,
+    /// Migration paths: ordered steps from a starting environment to a goal.
+    #[serde(default)]
+    pub paths: Vec<RawPath>,
+    /// Support matrices shown on the site, computed by the evaluator.
+    #[serde(default)]
+    pub matrices: Vec<RawMatrix>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    /// Global id: lowercase letters, digits and `-`.
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    #[serde(default = "default_kind")]
+    pub kind: ComponentKind,
+    /// Versions in ascending order; conditions compare by this order, not by semver.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub versions: Vec<S>,
+    /// Display names for versions, e.g. `sp1: Service Pack 1`.
+    #[serde(default)]
+    pub version_titles: BTreeMap<String, String>,
+    /// The component this one is part of: removed with it, installable only where it is.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub part_of: Option<S>,
+    /// A condition: the component is present exactly when it holds (e.g. a service that only one
+    /// OS version provides). Derived components are never installed or removed by steps.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub derived: Option<S>,
+    /// One line shown in lists.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    /// Other names people search for (e.g. ADAM for AD LDS).
+    #[serde(default)]
+    pub also_known_as: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+fn default_kind() -> ComponentKind {
+    ComponentKind::Other
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraint {
+    /// A condition every real starting state satisfies.
+    #[schemars(with = "String")]
+    pub require: S,
+    /// Why it holds (shown when a plan's environment violates it).
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBlocker {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// `hard` stops the action; `breaks` lets it proceed and breaks `breaks`; `unsupported`
+    /// works but voids vendor support; `warning` informs.
+    #[schemars(with = "BlockerSeverity")]
+    pub severity: Spanned<BlockerSeverity>,
+    /// The action pattern it blocks, e.g. `upgrade windows-server@2008`.
+    #[schemars(with = "String")]
+    pub blocks: S,
+    /// The condition on the host, before the action, under which it fires.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    /// Components left broken (severity `breaks`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub breaks: Vec<S>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown: what the engineer sees.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub symptoms: Option<S>,
+    /// Markdown: why it happens.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub explanation: Option<S>,
+    /// Markdown: what to do instead.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub resolution: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrerequisite {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// The action pattern it guards, e.g. `install edge-transport`.
+    #[serde(rename = "for")]
+    #[schemars(with = "String")]
+    pub for_: S,
+    /// Scope: the prerequisite applies only when this holds on the host before the action.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    /// What must hold on the host before the action.
+    #[schemars(with = "String")]
+    pub requires: S,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown: why it is needed.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub explanation: Option<S>,
+    /// Markdown: how to satisfy it, with commands.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub how: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcedure {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Steps without `host`: the `use` site supplies it.
+    #[schemars(with = "Vec<RawStep>")]
+    pub steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPath {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    /// The starting environments: a condition on the existing host.
+    #[schemars(with = "String")]
+    pub applies_to: S,
+    pub hosts: Vec<RawHost>,
+    /// What must hold at the end, per host.
+    #[serde(default)]
+    pub goal: Vec<RawGoal>,
+    /// `supported`, `unsupported`, `broken`, `blocked`, or a list of `when` → `expect` cases
+    /// (first match wins; a case without `when` matches everything).
+    #[schemars(with = "RawOutcome")]
+    pub outcome: Spanned<RawOutcome>,
+    #[schemars(with = "Vec<RawStep>")]
+    pub steps: Vec<Spanned<RawStep>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHost {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// Existing hosts start in a state `applies_to` admits; new hosts start empty.
+    #[serde(default)]
+    pub existing: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGoal {
+    #[schemars(with = "String")]
+    pub host: S,
+    /// Only for starting states where this holds (on the existing host).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    /// What must hold on `host` at the end.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub require: Option<S>,
+    /// Components that, if the existing host had them at the start, `host` must have at the end.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub keeps: Vec<S>,
+}
+
+/// One step of a path or procedure, or `use: PROCEDURE` to include a procedure's steps.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Unique within the path; becomes the step's anchor.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub id: Option<S>,
+    /// Include a procedure here (then only `host` and `when` may accompany it).
+    #[serde(default, rename = "use")]
+    #[schemars(with = "Option<String>")]
+    pub use_: Option<S>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub host: Option<S>,
+    /// `install C@v …`, `remove C …`, `upgrade C@v`, `move C … from H to H`, or `manual`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub action: Option<S>,
+    /// Only for starting states where this holds (on the existing host).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    /// Markdown: what to do, with commands in fenced code blocks.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub instructions: Option<S>,
+    /// Markdown: how to tell it worked.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub verify: Option<S>,
+    /// Markdown: how to undo it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub rollback: Option<S>,
+    /// Estimate such as `15m`, `1h`, `1h30m`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub duration: Option<S>,
+    /// References to rules: `blocker:ID`, `prerequisite:ID`, `component:ID`, `article:SLUG`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Vec<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutcomeCase {
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    #[schemars(with = "Outcome")]
+    pub expect: Spanned<Outcome>,
+}
+
+/// A path's expected outcome: one value, or cases by starting state.
+#[derive(Debug)]
+pub enum RawOutcome {
+    One(Outcome),
+    Cases(Vec<Spanned<RawOutcomeCase>>),
+}
+
+impl<'de> Deserialize<'de> for RawOutcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Hand-written rather than `#[serde(untagged)]`: untagged buffering loses the spans
+        // of the cases' `when` conditions.
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawOutcome;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`supported`, `unsupported`, `broken`, `blocked`, or a list of `when`/`expect` cases")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawOutcome, A::Error> {
+                let mut cases = Vec::new();
+                while let Some(c) = seq.next_element()? {
+                    cases.push(c);
+                }
+                Ok(RawOutcome::Cases(cases))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawOutcome, E> {
+                Outcome::deserialize(de::value::StrDeserializer::<E>::new(v)).map(RawOutcome::One)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawOutcome {
+    fn schema_name() -> Cow<'static, str> {
+        "RawOutcome".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let one = generator.subschema_for::<Outcome>();
+        let case = generator.subschema_for::<RawOutcomeCase>();
+        json_schema!({
+            "description": "One outcome, or a list of `when` → `expect` cases (first match wins).",
+            "oneOf": [one, { "type": "array", "items": case, "minItems": 1 }]
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrix {
+    pub title: String,
+    /// Rows: the versions of this component.
+    #[schemars(with = "String")]
+    pub component: S,
+    /// Columns: the versions of this platform component.
+    #[schemars(with = "String")]
+    pub platform: S,
+}
+
+/// Front matter of an article in `content/`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pathbook article front matter")]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// The environments the article is about (a condition).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub applies_to: Option<S>,
+    /// Path ids the article recommends; `check` proves each works where the article applies.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub recommends: Vec<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    /// Lower weights list first.
+    #[serde(default)]
+    pub weight: i64,
+    /// Date of the last review, free text (`2026-11-24`).
+    #[serde(default)]
+    pub updated: Option<String>,
+    /// Drafts are checked but not published.
+    #[serde(default)]
+    pub draft: bool,
+    /// Free-form data for custom templates.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The catalog file schema, draft-07, as `pathbook schema` prints it.
+pub fn catalog_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<CatalogFile>();
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+/// The front matter schema, draft-07.
+pub fn front_matter_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<FrontMatter>();
+    serde_json::to_value(schema).unwrap_or_default()
+}

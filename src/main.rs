@@ -1,0 +1,141 @@
+//! The `pathbook` binary: parses arguments and calls the library. Exit codes: 0 clean,
+//! 1 when the knowledge base has errors, 2 on usage or I/O failure.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pathbook::Project;
+use pathbook::catalog::raw;
+use pathbook::diag::{self, Code, Style};
+
+#[derive(Parser)]
+#[command(name = "pathbook", version, about = "Upgrade and migration knowledge as data: validated, published, printable.", long_about = None)]
+struct Cli {
+    /// The project root (the folder with book.toml).
+    #[arg(short = 'C', long, global = true, default_value = ".")]
+    root: PathBuf,
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the catalog and articles: shape, references, path simulation, content and graph
+    /// checks. Prints every problem with file:line:col; exits 1 on errors.
+    Check {
+        /// `human` (rustc-style) or `json` (one object per line).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
+    Schema {
+        /// Print the schema of article front matter instead.
+        #[arg(long)]
+        front_matter: bool,
+    },
+    /// Explain a diagnostic code, e.g. `pathbook explain PB011`.
+    Explain {
+        code: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn style(choice: ColorChoice) -> Style {
+    match choice {
+        ColorChoice::Always => Style::Color,
+        ColorChoice::Never => Style::Plain,
+        ColorChoice::Auto => {
+            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                Style::Color
+            } else {
+                Style::Plain
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { format, deny_warnings } => {
+            let project = Project::check(&cli.root);
+            let items = &project.diags.items;
+            match format {
+                Format::Json => {
+                    std::io::stdout().write_all(diag::render_json(items, &project.sources).as_bytes())?;
+                }
+                Format::Human => {
+                    let mut err = std::io::stderr().lock();
+                    err.write_all(diag::render_human(items, &project.sources, style(cli.color)).as_bytes())?;
+                    let (e, w) = (project.diags.error_count(), project.diags.warning_count());
+                    let c = &project.catalog;
+                    if e == 0 && w == 0 {
+                        writeln!(
+                            err,
+                            "checked {} components, {} blockers, {} prerequisites, {} paths, {} articles: no problems",
+                            c.components.len(),
+                            c.blockers.len(),
+                            c.prerequisites.len(),
+                            c.paths.len(),
+                            c.articles.len()
+                        )?;
+                    } else {
+                        writeln!(err, "{e} error(s), {w} warning(s)")?;
+                        if !project.rules_complete && e > 0 {
+                            writeln!(err, "note: path simulation was skipped because rules failed to load; fix the errors above and run again")?;
+                        }
+                    }
+                }
+            }
+            let deny = deny_warnings || project.deny_warnings();
+            let failed = project.diags.has_errors() || (deny && project.diags.warning_count() > 0);
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Schema { front_matter } => {
+            let schema = if front_matter { raw::front_matter_schema() } else { raw::catalog_schema() };
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code } => match Code::parse(&code) {
+            Some(c) => {
+                println!("{}: {}", c.as_str(), c.summary());
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("error: unknown code `{code}`; codes run from PB001 to {}", Code::ALL[Code::ALL.len() - 1].as_str());
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}

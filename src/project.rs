@@ -1,0 +1,75 @@
+//! A project on disk: `book.toml`, the catalog and the articles, loaded, resolved and
+//! (optionally) checked. Every command starts here.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog;
+use crate::check::{self, CheckOptions};
+use crate::config::Config;
+use crate::diag::{Diagnostics, SourceMap};
+use crate::model::Catalog;
+
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    /// `None` when `book.toml` is missing or invalid (then `diags` says why).
+    pub config: Option<Config>,
+    pub sources: SourceMap,
+    pub catalog: Catalog,
+    /// False when rules failed to resolve, so path simulation was skipped.
+    pub rules_complete: bool,
+    pub diags: Diagnostics,
+}
+
+impl Project {
+    /// Loads and resolves everything; problems are collected in `diags`.
+    pub fn open(root: &Path) -> Project {
+        let mut sources = SourceMap::default();
+        let mut diags = Diagnostics::default();
+        let config = match Config::load(root, &mut sources) {
+            Ok(c) => c,
+            Err(d) => {
+                diags.push(d);
+                return Project {
+                    root: root.to_path_buf(),
+                    config: None,
+                    sources,
+                    catalog: Catalog::default(),
+                    rules_complete: false,
+                    diags,
+                };
+            }
+        };
+        let (loaded, load_diags) = catalog::load(&config.rules_dir(), &config.content_dir(), root, &mut sources);
+        diags.extend(load_diags);
+        // A file that failed to parse takes its ids with it: simulating the rest would report
+        // mismatches caused by the missing rules.
+        let load_failed = diags.has_errors();
+        let (resolved, resolve_diags) = catalog::resolve(loaded, &sources, &config.content_dir());
+        diags.extend(resolve_diags);
+        Project {
+            root: root.to_path_buf(),
+            config: Some(config),
+            sources,
+            catalog: resolved.catalog,
+            rules_complete: resolved.rules_complete && !load_failed,
+            diags,
+        }
+    }
+
+    /// Opens and runs every check of DESIGN.md §4.
+    pub fn check(root: &Path) -> Project {
+        let mut p = Project::open(root);
+        if let Some(config) = &p.config {
+            let opts = CheckOptions { max_states: config.check.max_states };
+            let found = check::check(&p.catalog, p.rules_complete, opts);
+            p.diags.extend(found);
+        }
+        p.diags.sort(&p.sources);
+        p
+    }
+
+    pub fn deny_warnings(&self) -> bool {
+        self.config.as_ref().is_some_and(|c| c.check.deny_warnings)
+    }
+}
