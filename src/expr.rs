@@ -361,9 +361,11 @@ pub fn parse_condition(src: &str) -> Result<CondAst, SyntaxError> {
     }
     let c = p.or()?;
     if p.pos < p.toks.len() {
-        return Err(p.unexpected("`and`, `or` or the end of the condition").hint(
-            "combine atoms with `and` / `or`; to name a version write `id@version` without spaces",
-        ));
+        let mut e = p.unexpected("`and`, `or` or the end of the condition");
+        if e.hint.is_none() {
+            e = e.hint("combine atoms with `and` / `or`; to name a version write `id@version` without spaces");
+        }
+        return Err(e);
     }
     Ok(c)
 }
