@@ -16,27 +16,27 @@ pub struct CheckOptions {
     pub max_states: u64,
 }
 
-/// Every semantic finding about a resolved catalog.
-pub fn check(cat: &Catalog, rules_complete: bool, opts: CheckOptions) -> Vec<Diagnostic> {
+/// Every semantic finding about a resolved catalog. `resolved_cleanly` says whether loading and
+/// resolving reported no errors: paths or articles that failed to resolve are missing from the
+/// model, so "nothing explains this blocker" would be a false alarm.
+pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: CheckOptions) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     if rules_complete {
         let per_path: Vec<Vec<Diagnostic>> = cat.paths.par_iter().map(|p| check_path(cat, p, opts)).collect();
         diags.extend(per_path.into_iter().flatten());
         diags.extend(check_recommendations(cat, opts));
     }
-    diags.extend(unexplained_blockers(cat));
+    if resolved_cleanly {
+        diags.extend(unexplained_blockers(cat));
+    }
     diags.extend(prerequisite_cycles(cat));
     diags.extend(never_holds(cat));
     diags
 }
 
 fn too_large(cat: &Catalog, path: &MigrationPath, span: Span, t: &eval::TooLarge, max: u64) -> Diagnostic {
-    let top: Vec<String> = t
-        .components
-        .iter()
-        .take(6)
-        .map(|(c, n)| format!("`{}` ({n} values)", cat.components[c.idx()].id))
-        .collect();
+    let top: Vec<String> =
+        t.components.iter().take(6).map(|(c, n)| format!("`{}` ({n} values)", cat.components[c.idx()].id)).collect();
     Diagnostic::error(
         Code::StateSpaceTooLarge,
         span,
@@ -60,8 +60,12 @@ fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Di
     };
     if states.is_empty() {
         return vec![
-            Diagnostic::warning(Code::NeverApplies, path.applies_span, format!("path `{}` applies to no real starting state", path.id))
-                .with_hint("`applies_to` contradicts itself or the catalog's constraints"),
+            Diagnostic::warning(
+                Code::NeverApplies,
+                path.applies_span,
+                format!("path `{}` applies to no real starting state", path.id),
+            )
+            .with_hint("`applies_to` contradicts itself or the catalog's constraints"),
         ];
     }
     let mut diags = Vec::new();
@@ -84,9 +88,13 @@ fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Di
     }
     if let Some((state, n)) = uncovered {
         diags.push(
-            Diagnostic::error(Code::OutcomeMismatch, path.outcome_span, format!("no `outcome` case of path `{}` covers {n} starting state(s)", path.id))
-                .with_note(format!("for example: {}", state.describe(cat)))
-                .with_hint("end the list of cases with one that has no `when`"),
+            Diagnostic::error(
+                Code::OutcomeMismatch,
+                path.outcome_span,
+                format!("no `outcome` case of path `{}` covers {n} starting state(s)", path.id),
+            )
+            .with_note(format!("for example: {}", state.describe(cat)))
+            .with_hint("end the list of cases with one that has no `when`"),
         );
     }
     for m in groups.into_values() {
@@ -156,12 +164,8 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
         })
     };
     d.notes.push(format!("starting state: {}", sim.start.describe(cat)));
-    let trace: Vec<String> = sim
-        .events
-        .iter()
-        .filter(|e| !matches!(e, Event::Skipped { .. }))
-        .map(|e| e.describe(cat, path))
-        .collect();
+    let trace: Vec<String> =
+        sim.events.iter().filter(|e| !matches!(e, Event::Skipped { .. })).map(|e| e.describe(cat, path)).collect();
     // Long traces help nobody: the last steps before the decision matter most.
     let shown = if trace.len() > 12 { &trace[trace.len() - 12..] } else { &trace[..] };
     let mut t = String::from("trace:");
@@ -243,8 +247,12 @@ fn unexplained_blockers(cat: &Catalog) -> Vec<Diagnostic> {
         .enumerate()
         .filter(|(i, _)| !explained.contains(&BlockerIdx(*i as u32)))
         .map(|(_, b)| {
-            Diagnostic::warning(Code::UnexplainedBlocker, b.span, format!("blocker `{}` is not explained by any path step or article", b.id))
-                .with_hint(format!("reference it from a step (`rules: [blocker:{}]`) or link it from an article", b.id))
+            Diagnostic::warning(
+                Code::UnexplainedBlocker,
+                b.span,
+                format!("blocker `{}` is not explained by any path step or article", b.id),
+            )
+            .with_hint(format!("reference it from a step (`rules: [blocker:{}]`) or link it from an article", b.id))
         })
         .collect()
 }
@@ -290,13 +298,19 @@ fn prerequisite_cycles(cat: &Catalog) -> Vec<Diagnostic> {
                     key.dedup();
                     if reported.insert(key) {
                         let names: Vec<&str> = cycle.iter().map(|(c, _)| cat.components[*c].id.as_str()).collect();
-                        let prereqs: Vec<String> =
-                            cycle.iter().filter_map(|(_, p)| p.map(|p| format!("`{}`", cat.prerequisites[p.idx()].id))).collect();
+                        let prereqs: Vec<String> = cycle
+                            .iter()
+                            .filter_map(|(_, p)| p.map(|p| format!("`{}`", cat.prerequisites[p.idx()].id)))
+                            .collect();
                         let p = &cat.prerequisites[via.idx()];
                         diags.push(
-                            Diagnostic::error(Code::PrerequisiteCycle, p.span, format!("prerequisites form a cycle: {}", names.join(" → ")))
-                                .with_note(format!("through {}", prereqs.join(", ")))
-                                .with_hint("one of these prerequisites must not require the other; break the cycle"),
+                            Diagnostic::error(
+                                Code::PrerequisiteCycle,
+                                p.span,
+                                format!("prerequisites form a cycle: {}", names.join(" → ")),
+                            )
+                            .with_note(format!("through {}", prereqs.join(", ")))
+                            .with_hint("one of these prerequisites must not require the other; break the cycle"),
                         );
                     }
                 } else if colour[to] == 0 {

@@ -133,7 +133,11 @@ impl Config {
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let file = sources.add(CONFIG_FILE, &path, String::from_utf8_lossy(e.as_bytes()).into_owned());
-                return Err(Diagnostic::error(Code::FileError, Span::new(file, at..at + 1), "book.toml is not valid UTF-8"));
+                return Err(Diagnostic::error(
+                    Code::FileError,
+                    Span::new(file, at..at + 1),
+                    "book.toml is not valid UTF-8",
+                ));
             }
         };
         let file = sources.add(CONFIG_FILE, &path, text.as_str());

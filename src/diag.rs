@@ -32,7 +32,7 @@ impl Span {
     }
 
     /// A sub-range of this span, `range` being relative to its start.
-    pub fn sub(self, range: Range<usize>) -> Span {
+    pub fn slice(self, range: Range<usize>) -> Span {
         let start = (self.start as usize + range.start).min(self.end.max(self.start) as usize);
         let end = (self.start as usize + range.end).min(self.end.max(self.start) as usize);
         Span { file: self.file, start: start as u32, end: end.max(start) as u32 }
@@ -78,10 +78,7 @@ impl SourceFile {
         let start = start as usize;
         let line_text = &self.text[start..];
         let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-        let col = line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i);
+        let col = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
         start + col
     }
 }
@@ -200,16 +197,10 @@ pub enum Code {
     BadLink,
     /// YAML that exceeds resource limits (alias bombs, nesting depth).
     YamlLimit,
-    /// Assistant questions or answers that do not make sense.
-    Assistant,
-    /// A template that does not parse or render.
-    Template,
-    /// An environment file (for `plan`) that does not make sense.
-    Environment,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 24] = [
         Code::YamlSyntax,
         Code::Shape,
         Code::UnknownKey,
@@ -234,9 +225,6 @@ impl Code {
         Code::MissingSources,
         Code::BadLink,
         Code::YamlLimit,
-        Code::Assistant,
-        Code::Template,
-        Code::Environment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -265,9 +253,6 @@ impl Code {
             Code::MissingSources => "PB022",
             Code::BadLink => "PB023",
             Code::YamlLimit => "PB024",
-            Code::Assistant => "PB025",
-            Code::Template => "PB026",
-            Code::Environment => "PB027",
         }
     }
 
@@ -279,28 +264,37 @@ impl Code {
             Code::UnknownKey => "A key that the catalog schema does not define (often a typo).",
             Code::DuplicateId => "Two definitions share one id; ids are global across all files.",
             Code::UnknownComponent => "A condition, action or list names a component that is not declared.",
-            Code::UnknownVersion => "A version that the component does not declare, or a version on a component without versions.",
+            Code::UnknownVersion => {
+                "A version that the component does not declare, or a version on a component without versions."
+            }
             Code::BadCondition => "A condition does not parse.",
             Code::BadAction => "An action or action pattern does not parse or cannot apply.",
             Code::UnknownHost => "A step or goal names a host that its path does not declare.",
             Code::BadDuration => "A duration does not parse; write it like `15m`, `1h` or `1h30m`.",
-            Code::OutcomeMismatch => "Simulating a path from some starting state gives a different outcome than the path declares.",
-            Code::PrerequisiteParadox => "A step needs a prerequisite that only a later step of the same path establishes.",
+            Code::OutcomeMismatch => {
+                "Simulating a path from some starting state gives a different outcome than the path declares."
+            }
+            Code::PrerequisiteParadox => {
+                "A step needs a prerequisite that only a later step of the same path establishes."
+            }
             Code::StateSpaceTooLarge => "A path's conditions admit too many starting states to simulate.",
-            Code::RecommendsFailingPath => "An article recommends a path for environments where the rules say it fails.",
-            Code::UnexplainedBlocker => "No path step and no article refers to this blocker, so readers never learn about it.",
+            Code::RecommendsFailingPath => {
+                "An article recommends a path for environments where the rules say it fails."
+            }
+            Code::UnexplainedBlocker => {
+                "No path step and no article refers to this blocker, so readers never learn about it."
+            }
             Code::PrerequisiteCycle => "Prerequisites require each other, so none of them can ever be installed first.",
             Code::NeverApplies => "A condition can never hold, so the rule or path never applies.",
-            Code::UnresolvedReference => "A reference to a rule, path, article, host, step or heading that does not exist.",
+            Code::UnresolvedReference => {
+                "A reference to a rule, path, article, host, step or heading that does not exist."
+            }
             Code::FileError => "A file cannot be read: missing, not UTF-8, empty, or a symlink loop.",
             Code::Config => "`book.toml` is missing or invalid.",
             Code::FrontMatter => "An article's front matter is missing, unterminated or invalid.",
             Code::MissingSources => "A rule or path cites no sources.",
             Code::BadLink => "A link in an article leaves the project or points at a file that does not exist.",
             Code::YamlLimit => "The YAML exceeds a resource limit (alias expansion, nesting depth, size).",
-            Code::Assistant => "The assistant's questions or answers do not make sense.",
-            Code::Template => "A theme template does not parse or fails to render.",
-            Code::Environment => "An environment file for `plan` does not make sense.",
         }
     }
 
@@ -456,15 +450,15 @@ fn report<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Vec<Group<'a>> {
     };
     let file = sources.get(d.span.file);
     let label = d.label.as_deref().unwrap_or("");
-    let mut snippet = Snippet::source(&*file.text).path(file.name.as_str()).fold(true).annotation(
-        AnnotationKind::Primary.span(clamp(d.span.range(), &file.text)).label(label),
-    );
+    let mut snippet = Snippet::source(&*file.text)
+        .path(file.name.as_str())
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(clamp(d.span.range(), &file.text)).label(label));
     let mut other_files = Vec::new();
     for l in &d.secondary {
         if l.span.file == d.span.file {
-            snippet = snippet.annotation(
-                AnnotationKind::Context.span(clamp(l.span.range(), &file.text)).label(l.message.as_str()),
-            );
+            snippet = snippet
+                .annotation(AnnotationKind::Context.span(clamp(l.span.range(), &file.text)).label(l.message.as_str()));
         } else {
             other_files.push(l);
         }
@@ -473,9 +467,10 @@ fn report<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Vec<Group<'a>> {
     for l in other_files {
         let f = sources.get(l.span.file);
         title = title.element(
-            Snippet::source(&*f.text).path(f.name.as_str()).fold(true).annotation(
-                AnnotationKind::Context.span(clamp(l.span.range(), &f.text)).label(l.message.as_str()),
-            ),
+            Snippet::source(&*f.text)
+                .path(f.name.as_str())
+                .fold(true)
+                .annotation(AnnotationKind::Context.span(clamp(l.span.range(), &f.text)).label(l.message.as_str())),
         );
     }
     for n in &d.notes {
@@ -512,6 +507,8 @@ pub struct JsonDiagnostic {
     pub end_line: usize,
     pub end_column: usize,
     pub message: String,
+    /// What the source snippet's caret says (e.g. which rule decided a simulation).
+    pub label: Option<String>,
     pub hint: Option<String>,
     pub notes: Vec<String>,
 }
@@ -528,6 +525,7 @@ impl JsonDiagnostic {
             end_line: loc.end_line,
             end_column: loc.end_column,
             message: d.message.clone(),
+            label: d.label.clone(),
             hint: d.hint.clone(),
             notes: d.notes.clone(),
         }

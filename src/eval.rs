@@ -75,12 +75,8 @@ impl HostState {
     fn remove_with_parts(&mut self, cat: &Catalog, c: CompIdx) {
         self.present.remove(&c);
         self.broken.remove(&c);
-        let parts: Vec<CompIdx> = self
-            .present
-            .keys()
-            .copied()
-            .filter(|p| cat.components[p.idx()].part_of == Some(c))
-            .collect();
+        let parts: Vec<CompIdx> =
+            self.present.keys().copied().filter(|p| cat.components[p.idx()].part_of == Some(c)).collect();
         for p in parts {
             self.remove_with_parts(cat, p);
         }
@@ -91,10 +87,17 @@ impl HostState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The step's `when` does not hold for this starting state.
-    Skipped { step: usize },
-    Applied { step: usize },
+    Skipped {
+        step: usize,
+    },
+    Applied {
+        step: usize,
+    },
     /// The action changed nothing (removing what is absent, installing what is there).
-    NoOp { step: usize, why: String },
+    NoOp {
+        step: usize,
+        why: String,
+    },
     PrereqUnmet {
         step: usize,
         prereq: PrereqIdx,
@@ -102,12 +105,28 @@ pub enum Event {
         /// steps are in the wrong order.
         satisfied_later: Option<usize>,
     },
-    Blocked { step: usize, blocker: BlockerIdx },
-    Broke { step: usize, blocker: BlockerIdx, comps: Vec<CompIdx> },
-    Unsupported { step: usize, blocker: BlockerIdx },
-    Warned { step: usize, blocker: BlockerIdx },
+    Blocked {
+        step: usize,
+        blocker: BlockerIdx,
+    },
+    Broke {
+        step: usize,
+        blocker: BlockerIdx,
+        comps: Vec<CompIdx>,
+    },
+    Unsupported {
+        step: usize,
+        blocker: BlockerIdx,
+    },
+    Warned {
+        step: usize,
+        blocker: BlockerIdx,
+    },
     /// The action cannot be carried out in this state.
-    Impossible { step: usize, why: String },
+    Impossible {
+        step: usize,
+        why: String,
+    },
 }
 
 impl Event {
@@ -152,19 +171,20 @@ impl Event {
             Event::NoOp { step: i, why } => format!("{}: no change ({why})", step(i)),
             Event::PrereqUnmet { step: i, prereq, satisfied_later } => {
                 let p = &cat.prerequisites[prereq.idx()];
-                let mut s = format!(
-                    "{}: prerequisite `{}` not met: needs `{}`",
-                    step(i),
-                    p.id,
-                    p.requires.display(cat)
-                );
+                let mut s =
+                    format!("{}: prerequisite `{}` not met: needs `{}`", step(i), p.id, p.requires.display(cat));
                 if let Some(j) = satisfied_later {
                     s.push_str(&format!(", which only the later {} establishes", step(j)));
                 }
                 s
             }
             Event::Blocked { step: i, blocker } => {
-                format!("{}: hard blocker `{}`: {}", step(i), cat.blockers[blocker.idx()].id, cat.blockers[blocker.idx()].title)
+                format!(
+                    "{}: hard blocker `{}`: {}",
+                    step(i),
+                    cat.blockers[blocker.idx()].id,
+                    cat.blockers[blocker.idx()].title
+                )
             }
             Event::Broke { step: i, blocker, comps } => format!(
                 "{}: `{}` breaks {}",
@@ -201,7 +221,9 @@ impl Simulation {
         self.events
             .iter()
             .filter(|e| match self.outcome {
-                Outcome::Blocked => matches!(e, Event::Blocked { .. } | Event::PrereqUnmet { .. } | Event::Impossible { .. }),
+                Outcome::Blocked => {
+                    matches!(e, Event::Blocked { .. } | Event::PrereqUnmet { .. } | Event::Impossible { .. })
+                }
                 Outcome::Broken => matches!(e, Event::Broke { .. }),
                 Outcome::Unsupported => matches!(e, Event::Unsupported { .. }),
                 _ => false,
@@ -283,7 +305,12 @@ pub fn judge(cat: &Catalog, action: &Action, state: &HostState) -> Verdict {
 }
 
 /// Applies an action's effect. Returns why it cannot be done, or a note when it is a no-op.
-pub fn apply(cat: &Catalog, action: &Action, hosts: &mut [HostState], on: Option<HostIdx>) -> Result<Option<String>, String> {
+pub fn apply(
+    cat: &Catalog,
+    action: &Action,
+    hosts: &mut [HostState],
+    on: Option<HostIdx>,
+) -> Result<Option<String>, String> {
     let comp = |c: &CompIdx| &cat.components[c.idx()];
     match action {
         Action::Manual => Ok(None),
@@ -296,7 +323,11 @@ pub fn apply(cat: &Catalog, action: &Action, hosts: &mut [HostState], on: Option
                 // Parts installed in the same action as their parent are fine.
                 if let Some(parent) = comp(c).part_of {
                     if h.version_of(parent).is_none() && !items.iter().any(|(x, _)| *x == parent) {
-                        return Err(format!("`{}` is part of `{}`, which is not installed", comp(c).id, comp(&parent).id));
+                        return Err(format!(
+                            "`{}` is part of `{}`, which is not installed",
+                            comp(c).id,
+                            comp(&parent).id
+                        ));
                     }
                 }
                 match h.version_of(*c) {
@@ -396,7 +427,7 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
         };
         let mut stop = false;
         for p in &verdict.unmet {
-            let satisfied_later = later_step_establishing(cat, path, &start, i, &cat.prerequisites[p.idx()].requires);
+            let satisfied_later = later_step_establishing(path, &start, i, &cat.prerequisites[p.idx()].requires);
             events.push(Event::PrereqUnmet { step: i, prereq: *p, satisfied_later });
             stop = true;
         }
@@ -423,12 +454,8 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
         if let Some(h) = on {
             for b in &verdict.breaks {
                 let host = &mut hosts[h.idx()];
-                let comps: Vec<CompIdx> = cat.blockers[b.idx()]
-                    .breaks
-                    .iter()
-                    .copied()
-                    .filter(|c| host.version_of(*c).is_some())
-                    .collect();
+                let comps: Vec<CompIdx> =
+                    cat.blockers[b.idx()].breaks.iter().copied().filter(|c| host.version_of(*c).is_some()).collect();
                 host.broken.extend(comps.iter().copied());
                 events.push(Event::Broke { step: i, blocker: *b, comps });
             }
@@ -455,10 +482,9 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
 
 /// The first later step (applicable to `start`) whose action installs or upgrades a component
 /// that `requires` asks for.
-fn later_step_establishing(cat: &Catalog, path: &MigrationPath, start: &HostState, after: usize, requires: &Cond) -> Option<usize> {
+fn later_step_establishing(path: &MigrationPath, start: &HostState, after: usize, requires: &Cond) -> Option<usize> {
     let mut wanted = Vec::new();
     requires.required_components(&mut wanted);
-    let _ = cat;
     path.steps.iter().enumerate().skip(after + 1).find_map(|(j, s)| {
         if !start.holds(&s.when) {
             return None;
@@ -486,7 +512,10 @@ fn unmet_goals(cat: &Catalog, path: &MigrationPath, start: &HostState, hosts: &[
         }
         for c in &g.keeps {
             if start.version_of(*c).is_some() && host.version_of(*c).is_none() {
-                out.push(format!("`{hid}` should keep `{}`, which the existing host had, but it is gone", cat.components[c.idx()].id));
+                out.push(format!(
+                    "`{hid}` should keep `{}`, which the existing host had, but it is gone",
+                    cat.components[c.idx()].id
+                ));
             }
         }
     }
@@ -576,7 +605,12 @@ pub fn relevant_components(cat: &Catalog, path: &MigrationPath, extra: Option<&C
 
 /// Every concrete starting state of the existing host that `path.applies_to` (and `extra`, if
 /// given) admits and that satisfies the catalog's constraints.
-pub fn starting_states(cat: &Catalog, path: &MigrationPath, extra: Option<&Cond>, max: u64) -> Result<Vec<HostState>, TooLarge> {
+pub fn starting_states(
+    cat: &Catalog,
+    path: &MigrationPath,
+    extra: Option<&Cond>,
+    max: u64,
+) -> Result<Vec<HostState>, TooLarge> {
     let comps = relevant_components(cat, path, extra);
     let scope = match extra {
         Some(e) => Cond::and(path.applies_to.clone(), e.clone()),

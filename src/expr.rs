@@ -248,10 +248,9 @@ impl<'a> Parser<'a> {
                     _ => err.hint("ids may contain letters, digits, `-`, `_` and `.`"),
                 }
             }
-            Some((_, r)) => SyntaxError::new(
-                format!("expected {expected}, found `{}`", &self.src[r.clone()]),
-                r.clone(),
-            ),
+            Some((_, r)) => {
+                SyntaxError::new(format!("expected {expected}, found `{}`", &self.src[r.clone()]), r.clone())
+            }
         }
     }
 
@@ -276,10 +275,7 @@ impl<'a> Parser<'a> {
     fn unary(&mut self) -> Result<CondAst, SyntaxError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(SyntaxError::new(
-                format!("condition nested more than {MAX_DEPTH} levels deep"),
-                self.range(),
-            ));
+            return Err(SyntaxError::new(format!("condition nested more than {MAX_DEPTH} levels deep"), self.range()));
         }
         let result = match self.peek() {
             Some(Tok::Not) => {
@@ -387,8 +383,9 @@ pub fn parse_action(src: &str, pattern: bool) -> Result<ActionAst, SyntaxError> 
         "manual" if !pattern => Verb::Manual,
         "any" if pattern => Verb::Any,
         other => {
-            return Err(SyntaxError::new(format!("unknown verb `{other}`"), head.range.clone())
-                .hint(format!("use {verbs}")));
+            return Err(
+                SyntaxError::new(format!("unknown verb `{other}`"), head.range.clone()).hint(format!("use {verbs}"))
+            );
         }
     };
     let mut action = ActionAst { verb, verb_range: head.range.clone(), targets: Vec::new(), from: None, to: None };
@@ -408,11 +405,8 @@ pub fn parse_action(src: &str, pattern: bool) -> Result<ActionAst, SyntaxError> 
             match &atom.spec {
                 None | Some(VersionSpec::Eq(_)) => {}
                 Some(_) => {
-                    return Err(SyntaxError::new(
-                        "an action names one exact version",
-                        atom.range.clone(),
-                    )
-                    .hint("write `component@version`; comparisons belong in conditions and patterns"));
+                    return Err(SyntaxError::new("an action names one exact version", atom.range.clone())
+                        .hint("write `component@version`; comparisons belong in conditions and patterns"));
                 }
             }
         }

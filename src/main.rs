@@ -56,9 +56,7 @@ enum Command {
         front_matter: bool,
     },
     /// Explain a diagnostic code, e.g. `pathbook explain PB011`.
-    Explain {
-        code: String,
-    },
+    Explain { code: String },
 }
 
 fn main() -> ExitCode {
@@ -113,7 +111,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         writeln!(err, "{e} error(s), {w} warning(s)")?;
                         if !project.rules_complete && e > 0 {
-                            writeln!(err, "note: path simulation was skipped because rules failed to load; fix the errors above and run again")?;
+                            writeln!(
+                                err,
+                                "note: path simulation was skipped because rules failed to load; fix the errors above and run again"
+                            )?;
                         }
                     }
                 }
@@ -133,7 +134,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             None => {
-                eprintln!("error: unknown code `{code}`; codes run from PB001 to {}", Code::ALL[Code::ALL.len() - 1].as_str());
+                eprintln!(
+                    "error: unknown code `{code}`; codes run from PB001 to {}",
+                    Code::ALL[Code::ALL.len() - 1].as_str()
+                );
                 Ok(ExitCode::from(2))
             }
         },

@@ -156,11 +156,8 @@ impl Cond {
     pub fn components(&self, out: &mut Vec<CompIdx>) {
         match self {
             Cond::True => {}
-            Cond::Present(c) | Cond::Versions(c, ..) => {
-                if !out.contains(c) {
-                    out.push(*c)
-                }
-            }
+            Cond::Present(c) | Cond::Versions(c, ..) if !out.contains(c) => out.push(*c),
+            Cond::Present(_) | Cond::Versions(..) => {}
             Cond::Not(c) => c.components(out),
             Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| c.components(out)),
         }
@@ -170,11 +167,7 @@ impl Cond {
     /// what a prerequisite asks to be installed first.
     pub fn required_components(&self, out: &mut Vec<CompIdx>) {
         match self {
-            Cond::Present(c) | Cond::Versions(c, ..) => {
-                if !out.contains(c) {
-                    out.push(*c)
-                }
-            }
+            Cond::Present(c) | Cond::Versions(c, ..) if !out.contains(c) => out.push(*c),
             Cond::And(cs) => cs.iter().for_each(|c| c.required_components(out)),
             _ => {}
         }
@@ -286,7 +279,11 @@ pub enum Action {
     Install(Vec<(CompIdx, Option<Ver>)>),
     Remove(Vec<CompIdx>),
     Upgrade(CompIdx, Ver),
-    Move { comps: Vec<CompIdx>, from: HostIdx, to: HostIdx },
+    Move {
+        comps: Vec<CompIdx>,
+        from: HostIdx,
+        to: HostIdx,
+    },
     /// Instructions only, no change to the modelled state.
     Manual,
 }
@@ -346,7 +343,9 @@ pub struct Pattern {
     pub text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BlockerSeverity {
     /// The action cannot proceed.
@@ -434,7 +433,9 @@ pub struct GoalReq {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Reaches the goal with nothing broken and nothing unsupported.

@@ -62,7 +62,8 @@ impl Project {
         let mut p = Project::open(root);
         if let Some(config) = &p.config {
             let opts = CheckOptions { max_states: config.check.max_states };
-            let found = check::check(&p.catalog, p.rules_complete, opts);
+            let clean = !p.diags.has_errors();
+            let found = check::check(&p.catalog, p.rules_complete, clean, opts);
             p.diags.extend(found);
         }
         p.diags.sort(&p.sources);

@@ -97,10 +97,7 @@ pub fn load(rules_dir: &Path, content_dir: &Path, root: &Path, sources: &mut Sou
 
     if content_dir.is_dir() {
         let md_files = read_tree(content_dir, root, &["md"], sources, &mut diags);
-        let parsed: Vec<_> = md_files
-            .par_iter()
-            .map(|&file| load_article(file, content_dir, sources))
-            .collect();
+        let parsed: Vec<_> = md_files.par_iter().map(|&file| load_article(file, content_dir, sources)).collect();
         for p in parsed {
             match p {
                 Ok(a) => loaded.articles.push(a),
@@ -113,11 +110,19 @@ pub fn load(rules_dir: &Path, content_dir: &Path, root: &Path, sources: &mut Sou
 
 /// Walks a directory (following symlinks, detecting loops) and adds matching files to the
 /// source map, in a stable order.
-fn read_tree(dir: &Path, root: &Path, exts: &[&str], sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<FileId> {
+fn read_tree(
+    dir: &Path,
+    root: &Path,
+    exts: &[&str],
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<FileId> {
     let mut out = Vec::new();
     if !dir.exists() {
         return out;
     }
+    // A file reached twice through symlinks is one file, not a duplicate definition.
+    let mut seen = std::collections::HashSet::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -149,6 +154,9 @@ fn read_tree(dir: &Path, root: &Path, exts: &[&str], sources: &mut SourceMap, di
         if !matches {
             continue;
         }
+        if !seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())) {
+            continue;
+        }
         if let Some(id) = read_file(path, root, sources, diags) {
             out.push(id);
         }
@@ -159,7 +167,11 @@ fn read_tree(dir: &Path, root: &Path, exts: &[&str], sources: &mut SourceMap, di
 /// Editor droppings and hidden files never count as content.
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
 }
 
 /// Reads one file as UTF-8 into the source map.
@@ -283,7 +295,8 @@ impl MessageFormatter for Plain {
 }
 
 fn yaml_diagnostic(e: &YamlError, text: &str, origin: Origin, sources: &SourceMap) -> Diagnostic {
-    let message = e.render_with_options(serde_saphyr::render_options! { formatter: &Plain, snippets: SnippetMode::Off });
+    let message =
+        e.render_with_options(serde_saphyr::render_options! { formatter: &Plain, snippets: SnippetMode::Off });
     let message = message.trim().trim_start_matches("error: ").to_string();
     let span = match e.location() {
         Some(loc) if loc.line() > 0 => {
@@ -311,7 +324,9 @@ fn classify(e: &YamlError, message: &str) -> (Code, Option<&'static str>) {
     }
     let lower = message.to_ascii_lowercase();
     match inner {
-        YamlError::SerdeUnknownField { .. } => (Code::UnknownKey, Some("check the spelling; `pathbook schema` lists every key")),
+        YamlError::SerdeUnknownField { .. } => {
+            (Code::UnknownKey, Some("check the spelling; `pathbook schema` lists every key"))
+        }
         YamlError::Budget { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayLimitExceeded { .. }
@@ -330,11 +345,17 @@ fn classify(e: &YamlError, message: &str) -> (Code, Option<&'static str>) {
         | YamlError::InvalidScalar { .. }
         | YamlError::InvalidBooleanStrict { .. }
         | YamlError::DuplicateMappingKey { .. }
-        | YamlError::UnexpectedValueForUnitEnumVariant { .. } => (Code::Shape, None),
-        YamlError::Message { .. } if lower.contains("expected") || lower.contains("invalid") || lower.contains("missing") => {
+        | YamlError::UnexpectedValueForUnitEnumVariant { .. }
+        | YamlError::Unexpected { .. } => (Code::Shape, Some("`pathbook schema` describes the shape of every key")),
+        YamlError::Message { .. }
+            if lower.contains("expected") || lower.contains("invalid") || lower.contains("missing") =>
+        {
             (Code::Shape, None)
         }
-        _ => (Code::YamlSyntax, Some("check indentation, and quote values that contain `: ` or start with `*`, `&`, `!` or `@`")),
+        _ => (
+            Code::YamlSyntax,
+            Some("check indentation, and quote values that contain `: ` or start with `*`, `&`, `!` or `@`"),
+        ),
     }
 }
 

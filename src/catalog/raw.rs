@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::model::{BlockerSeverity, ComponentKind, Outcome, Source};
@@ -54,7 +54,7 @@ pub struct RawComponent {
     pub kind: ComponentKind,
     /// Versions in ascending order; conditions compare by this order, not by semver.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(schema_with = "versions_schema")]
     pub versions: Vec<S>,
     /// Display names for versions, e.g. `sp1: Service Pack 1`.
     #[serde(default)]
@@ -82,6 +82,15 @@ pub struct RawComponent {
     pub tags: Vec<String>,
     #[serde(default)]
     pub sources: Vec<Source>,
+}
+
+/// Versions are strings, but YAML reads `2003` as a number; both are fine.
+fn versions_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": { "type": ["string", "number"] },
+        "uniqueItems": true
+    })
 }
 
 fn default_kind() -> ComponentKind {

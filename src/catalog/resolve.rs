@@ -9,7 +9,7 @@ use std::path::Path;
 use super::load::{Loaded, LoadedArticle, Origin};
 use super::raw::{RawOutcome, RawProcedure, RawStep, S};
 use crate::diag::{Code, Diagnostic, SourceMap, Span};
-use crate::expr::{self, Atom, CondAst, VersionSpec, Verb};
+use crate::expr::{self, Atom, CondAst, Verb, VersionSpec};
 use crate::markdown;
 use crate::model::*;
 
@@ -69,11 +69,28 @@ struct Ids {
 
 /// A reference whose target may not exist yet when it is read.
 enum Pending {
-    StepRule { path: PathIdx, step: usize, text: String, span: Span },
-    ArticleLink { article: ArticleIdx, text: String, span: Span, is_image: bool },
-    Recommends { article: ArticleIdx, text: String, span: Span },
+    StepRule {
+        path: PathIdx,
+        step: usize,
+        text: String,
+        span: Span,
+    },
+    ArticleLink {
+        article: ArticleIdx,
+        text: String,
+        span: Span,
+        is_image: bool,
+    },
+    Recommends {
+        article: ArticleIdx,
+        text: String,
+        span: Span,
+    },
     /// A link inside a rule's Markdown field: checked, rendered later.
-    RuleLink { text: String, span: Span },
+    RuleLink {
+        text: String,
+        span: Span,
+    },
 }
 
 struct Resolver<'a> {
@@ -128,7 +145,7 @@ impl<'a> Resolver<'a> {
     /// Maps a range inside a string value to the file, when the value is written verbatim.
     fn sub(&self, span: Span, value: &str, range: std::ops::Range<usize>) -> Span {
         if (span.end - span.start) as usize == value.len() && self.sources.text(span) == value {
-            span.sub(range)
+            span.slice(range)
         } else {
             span
         }
@@ -161,7 +178,13 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn declare_one(&mut self, o: Origin, id: &S, kind: &str, table: impl Fn(&mut Ids) -> &mut HashMap<String, Declared>) {
+    fn declare_one(
+        &mut self,
+        o: Origin,
+        id: &S,
+        kind: &str,
+        table: impl Fn(&mut Ids) -> &mut HashMap<String, Declared>,
+    ) {
         let span = self.span(o, id);
         if !valid_id(&id.value) {
             self.err(
@@ -209,11 +232,18 @@ impl<'a> Resolver<'a> {
                 for v in &c.versions {
                     let vspan = self.span(f.origin, v);
                     if versions.iter().any(|x| x.id == v.value) {
-                        self.err(Diagnostic::error(Code::DuplicateId, vspan, format!("version `{}` is listed twice", v.value)));
+                        self.err(Diagnostic::error(
+                            Code::DuplicateId,
+                            vspan,
+                            format!("version `{}` is listed twice", v.value),
+                        ));
                         self.rules_complete = false;
                         continue;
                     }
-                    if v.value.is_empty() || !v.value.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) || v.value.contains("..") {
+                    if v.value.is_empty()
+                        || !v.value.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+                        || v.value.contains("..")
+                    {
                         self.err(
                             Diagnostic::error(Code::Shape, vspan, format!("`{}` is not a valid version", v.value))
                                 .with_hint("versions use letters, digits, `-`, `_` and single `.`"),
@@ -227,8 +257,12 @@ impl<'a> Resolver<'a> {
                 for key in c.version_titles.keys() {
                     if !versions.iter().any(|v| &v.id == key) {
                         self.err(
-                            Diagnostic::error(Code::UnknownVersion, span, format!("`version_titles` names `{key}`, which `{}` does not list", c.id.value))
-                                .with_hint("every key of version_titles must appear in versions"),
+                            Diagnostic::error(
+                                Code::UnknownVersion,
+                                span,
+                                format!("`version_titles` names `{key}`, which `{}` does not list", c.id.value),
+                            )
+                            .with_hint("every key of version_titles must appear in versions"),
                         );
                         self.rules_complete = false;
                     }
@@ -283,11 +317,15 @@ impl<'a> Resolver<'a> {
             while let Some(p) = self.cat.components[cur].part_of {
                 if seen.contains(&p.idx()) {
                     let c = &self.cat.components[start];
-                    let d = Diagnostic::error(Code::PrerequisiteCycle, c.span, format!("`part_of` goes round in a circle from `{}`", c.id))
-                        .with_note(format!(
-                            "cycle: {}",
-                            seen.iter().map(|i| self.cat.components[*i].id.as_str()).collect::<Vec<_>>().join(" → ")
-                        ));
+                    let d = Diagnostic::error(
+                        Code::PrerequisiteCycle,
+                        c.span,
+                        format!("`part_of` goes round in a circle from `{}`", c.id),
+                    )
+                    .with_note(format!(
+                        "cycle: {}",
+                        seen.iter().map(|i| self.cat.components[*i].id.as_str()).collect::<Vec<_>>().join(" → ")
+                    ));
                     self.err(d);
                     self.cat.components[start].part_of = None;
                     self.rules_complete = false;
@@ -364,8 +402,12 @@ impl<'a> Resolver<'a> {
         if lo > hi {
             let at = self.sub(span, value, a.range.clone());
             self.err(
-                Diagnostic::warning(Code::NeverApplies, at, "this version range contains no version, so the atom never holds")
-                    .with_hint(format!("`{}` has versions {}", a.id.text, self.version_list(c))),
+                Diagnostic::warning(
+                    Code::NeverApplies,
+                    at,
+                    "this version range contains no version, so the atom never holds",
+                )
+                .with_hint(format!("`{}` has versions {}", a.id.text, self.version_list(c))),
             );
             return Some(Cond::Not(Box::new(Cond::True)));
         }
@@ -387,10 +429,15 @@ impl<'a> Resolver<'a> {
         }
         let at = self.sub(span, value, w.range.clone());
         let d = if comp.versions.is_empty() {
-            Diagnostic::error(Code::UnknownVersion, at, format!("`{}` has no versions, so it cannot be `@{}`", comp.id, w.text))
-                .with_hint(format!("write just `{}`", comp.id))
+            Diagnostic::error(
+                Code::UnknownVersion,
+                at,
+                format!("`{}` has no versions, so it cannot be `@{}`", comp.id, w.text),
+            )
+            .with_hint(format!("write just `{}`", comp.id))
         } else {
-            let mut d = Diagnostic::error(Code::UnknownVersion, at, format!("`{}` has no version `{}`", comp.id, w.text));
+            let mut d =
+                Diagnostic::error(Code::UnknownVersion, at, format!("`{}` has no version `{}`", comp.id, w.text));
             let hint = match suggest(&w.text, comp.versions.iter().map(|v| v.id.as_str())) {
                 Some(s) => format!("did you mean `{s}`? declared versions: {}", self.version_list(c)),
                 None => format!("declared versions: {}", self.version_list(c)),
@@ -495,8 +542,14 @@ impl<'a> Resolver<'a> {
             };
             let comp = &self.cat.components[c.idx()];
             if comp.derived.is_some() && ast.verb != Verb::Move {
-                let d = Diagnostic::error(Code::BadAction, id_span, format!("`{}` is derived; steps cannot {} it", comp.id, ast.verb.as_str()))
-                    .with_hint("a derived component follows its `derived` condition; change what the condition mentions instead");
+                let d = Diagnostic::error(
+                    Code::BadAction,
+                    id_span,
+                    format!("`{}` is derived; steps cannot {} it", comp.id, ast.verb.as_str()),
+                )
+                .with_hint(
+                    "a derived component follows its `derived` condition; change what the condition mentions instead",
+                );
                 self.err(d);
                 ok = false;
                 continue;
@@ -511,14 +564,26 @@ impl<'a> Resolver<'a> {
                 },
                 (Some(_), _) => {
                     let at = self.sub(span, value, t.range.clone());
-                    self.err(Diagnostic::error(Code::BadAction, at, format!("`{}` takes component ids without versions", ast.verb.as_str())));
+                    self.err(Diagnostic::error(
+                        Code::BadAction,
+                        at,
+                        format!("`{}` takes component ids without versions", ast.verb.as_str()),
+                    ));
                     ok = false;
                     continue;
                 }
                 (None, Verb::Install | Verb::Upgrade) if comp.is_versioned() => {
                     let at = self.sub(span, value, t.range.clone());
-                    let d = Diagnostic::error(Code::UnknownVersion, at, format!("say which version of `{}` to {}", comp.id, ast.verb.as_str()))
-                        .with_hint(format!("for example `{}`; declared versions: {}", comp.label(comp.max_ver()), self.version_list(c)));
+                    let d = Diagnostic::error(
+                        Code::UnknownVersion,
+                        at,
+                        format!("say which version of `{}` to {}", comp.id, ast.verb.as_str()),
+                    )
+                    .with_hint(format!(
+                        "for example `{}`; declared versions: {}",
+                        comp.label(comp.max_ver()),
+                        self.version_list(c)
+                    ));
                     self.err(d);
                     ok = false;
                     continue;
@@ -526,8 +591,12 @@ impl<'a> Resolver<'a> {
                 (None, Verb::Upgrade) => {
                     let at = self.sub(span, value, t.range.clone());
                     self.err(
-                        Diagnostic::error(Code::UnknownVersion, at, format!("`{}` has no versions to upgrade between", comp.id))
-                            .with_hint("use `install` or `remove`"),
+                        Diagnostic::error(
+                            Code::UnknownVersion,
+                            at,
+                            format!("`{}` has no versions to upgrade between", comp.id),
+                        )
+                        .with_hint("use `install` or `remove`"),
                     );
                     ok = false;
                     continue;
@@ -588,8 +657,9 @@ impl<'a> Resolver<'a> {
     fn sources_warning(&mut self, span: Span, kind: &str, id: &str, sources: &[Source]) {
         if sources.is_empty() {
             self.err(
-                Diagnostic::warning(Code::MissingSources, span, format!("{kind} `{id}` cites no sources"))
-                    .with_hint("add `sources:` with a title and a URL or document id (e.g. a KB article) so readers can verify it"),
+                Diagnostic::warning(Code::MissingSources, span, format!("{kind} `{id}` cites no sources")).with_hint(
+                    "add `sources:` with a title and a URL or document id (e.g. a KB article) so readers can verify it",
+                ),
             );
         }
     }
@@ -629,8 +699,12 @@ impl<'a> Resolver<'a> {
                 }
                 if severity != BlockerSeverity::Breaks && !b.breaks.is_empty() {
                     self.err(
-                        Diagnostic::error(Code::Shape, sev_span, format!("a `{}` blocker cannot list `breaks`", severity.as_str()))
-                            .with_hint("use `severity: breaks`, or drop `breaks`"),
+                        Diagnostic::error(
+                            Code::Shape,
+                            sev_span,
+                            format!("a `{}` blocker cannot list `breaks`", severity.as_str()),
+                        )
+                        .with_hint("use `severity: breaks`, or drop `breaks`"),
                     );
                     ok = false;
                 }
@@ -675,7 +749,8 @@ impl<'a> Resolver<'a> {
                 };
                 let requires = self.cond(o, &p.requires);
                 self.sources_warning(span, "prerequisite", &p.id.value, &p.sources);
-                let (Some(for_), Some((when, when_span)), Some((requires, requires_span))) = (for_, when, requires) else {
+                let (Some(for_), Some((when, when_span)), Some((requires, requires_span))) = (for_, when, requires)
+                else {
                     self.rules_complete = false;
                     continue;
                 };
@@ -703,20 +778,28 @@ impl<'a> Resolver<'a> {
             }
             for c in &f.doc.constraints {
                 match self.cond(o, &c.require) {
-                    Some((require, span)) => self.cat.constraints.push(Constraint { require, span, why: c.why.clone() }),
+                    Some((require, span)) => {
+                        self.cat.constraints.push(Constraint { require, span, why: c.why.clone() })
+                    }
                     None => self.rules_complete = false,
                 }
             }
             for m in &f.doc.matrices {
                 let cs = self.span(o, &m.component);
                 let ps = self.span(o, &m.platform);
-                let (Some(component), Some(platform)) = (self.component_ref(&m.component.value, cs), self.component_ref(&m.platform.value, ps)) else {
+                let (Some(component), Some(platform)) =
+                    (self.component_ref(&m.component.value, cs), self.component_ref(&m.platform.value, ps))
+                else {
                     continue;
                 };
                 let mut ok = true;
                 for (c, s) in [(component, cs), (platform, ps)] {
                     if !self.cat.components[c.idx()].is_versioned() {
-                        self.err(Diagnostic::error(Code::UnknownVersion, s, "a support matrix needs a component with versions"));
+                        self.err(Diagnostic::error(
+                            Code::UnknownVersion,
+                            s,
+                            "a support matrix needs a component with versions",
+                        ));
                         ok = false;
                     }
                 }
@@ -775,7 +858,12 @@ impl<'a> Resolver<'a> {
             let scan = markdown::scan(&a.body);
             for link in &scan.links {
                 let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
-                self.pending.push(Pending::ArticleLink { article: idx, text: link.dest.clone(), span, is_image: link.is_image });
+                self.pending.push(Pending::ArticleLink {
+                    article: idx,
+                    text: link.dest.clone(),
+                    span,
+                    is_image: link.is_image,
+                });
             }
             let (applies_to, applies_span) = applies.unwrap_or((None, None));
             self.cat.article_ids.insert(a.slug.clone(), idx);
@@ -822,15 +910,25 @@ impl<'a> Resolver<'a> {
             if !valid_id(&h.id.value) {
                 self.err(Diagnostic::error(Code::Shape, hspan, format!("`{}` is not a valid host id", h.id.value)));
             } else if hosts.iter().any(|x| x.id == h.id.value) {
-                self.err(Diagnostic::error(Code::DuplicateId, hspan, format!("host `{}` is declared twice in this path", h.id.value)));
+                self.err(Diagnostic::error(
+                    Code::DuplicateId,
+                    hspan,
+                    format!("host `{}` is declared twice in this path", h.id.value),
+                ));
             }
             hosts.push(Host { id: h.id.value.clone(), span: hspan, title: h.title.clone(), existing: h.existing });
         }
         let existing = hosts.iter().filter(|h| h.existing).count();
         if existing != 1 {
             self.err(
-                Diagnostic::error(Code::Shape, span, format!("path `{}` has {existing} existing hosts; it needs exactly one", p.id.value))
-                    .with_hint("mark the host whose state `applies_to` describes with `existing: true`; other hosts start empty"),
+                Diagnostic::error(
+                    Code::Shape,
+                    span,
+                    format!("path `{}` has {existing} existing hosts; it needs exactly one", p.id.value),
+                )
+                .with_hint(
+                    "mark the host whose state `applies_to` describes with `existing: true`; other hosts start empty",
+                ),
             );
         }
         let applies = self.cond(o, &p.applies_to);
@@ -894,9 +992,13 @@ impl<'a> Resolver<'a> {
         }
         for (i, a) in steps.iter().enumerate() {
             if let Some(first) = steps[..i].iter().find(|b: &&Step| b.id == a.id) {
-                let d = Diagnostic::error(Code::DuplicateId, a.span, format!("step `{}` appears twice in path `{}`", a.id, p.id.value))
-                    .with_secondary(first.span, "first here")
-                    .with_hint("step ids are anchors on the path page and must be unique within the path");
+                let d = Diagnostic::error(
+                    Code::DuplicateId,
+                    a.span,
+                    format!("step `{}` appears twice in path `{}`", a.id, p.id.value),
+                )
+                .with_secondary(first.span, "first here")
+                .with_hint("step ids are anchors on the path page and must be unique within the path");
                 self.err(d);
             }
         }
@@ -1008,7 +1110,8 @@ impl<'a> Resolver<'a> {
                 );
             }
             let Some((po, proc_)) = procedures.get(u.value.as_str()) else {
-                let mut d = Diagnostic::error(Code::UnresolvedReference, uspan, format!("unknown procedure `{}`", u.value));
+                let mut d =
+                    Diagnostic::error(Code::UnresolvedReference, uspan, format!("unknown procedure `{}`", u.value));
                 if let Some(sug) = suggest(&u.value, procedures.keys().copied()) {
                     d = d.with_hint(format!("did you mean `{sug}`?"));
                 }
@@ -1021,7 +1124,10 @@ impl<'a> Resolver<'a> {
             return;
         }
         let Some(id) = &raw.id else {
-            self.err(Diagnostic::error(Code::Shape, entry_span, "step has no `id`").with_hint("give every step a short id such as `remove-powershell`; it becomes the step's anchor"));
+            self.err(
+                Diagnostic::error(Code::Shape, entry_span, "step has no `id`")
+                    .with_hint("give every step a short id such as `remove-powershell`; it becomes the step's anchor"),
+            );
             return;
         };
         let id_span = self.span(o, id);
@@ -1044,8 +1150,12 @@ impl<'a> Resolver<'a> {
         if needs_host && host.is_none() && raw.host.is_none() {
             let at = action_span.unwrap_or(id_span);
             self.err(
-                Diagnostic::error(Code::UnknownHost, at, format!("step `{}` changes a host but does not say which", id.value))
-                    .with_hint(format!("add `host:` with one of {}", host_list(hosts))),
+                Diagnostic::error(
+                    Code::UnknownHost,
+                    at,
+                    format!("step `{}` changes a host but does not say which", id.value),
+                )
+                .with_hint(format!("add `host:` with one of {}", host_list(hosts))),
             );
             return;
         }
@@ -1082,8 +1192,14 @@ impl<'a> Resolver<'a> {
                         self.reference(&text, span)
                     } else {
                         self.err(
-                            Diagnostic::error(Code::UnresolvedReference, span, format!("`{text}` is not a rule reference"))
-                                .with_hint("write `blocker:ID`, `prerequisite:ID`, `component:ID`, `path:ID` or `article:SLUG`"),
+                            Diagnostic::error(
+                                Code::UnresolvedReference,
+                                span,
+                                format!("`{text}` is not a rule reference"),
+                            )
+                            .with_hint(
+                                "write `blocker:ID`, `prerequisite:ID`, `component:ID`, `path:ID` or `article:SLUG`",
+                            ),
                         );
                         None
                     };
@@ -1100,7 +1216,11 @@ impl<'a> Resolver<'a> {
                         Some(p) => self.cat.articles[article.idx()].recommends.push((*p, span)),
                         None if self.ids.paths.contains_key(target) => {}
                         None => {
-                            let mut d = Diagnostic::error(Code::UnresolvedReference, span, format!("`recommends` names unknown path `{target}`"));
+                            let mut d = Diagnostic::error(
+                                Code::UnresolvedReference,
+                                span,
+                                format!("`recommends` names unknown path `{target}`"),
+                            );
                             if let Some(s) = suggest(target, self.ids.paths.keys().map(String::as_str)) {
                                 d = d.with_hint(format!("did you mean `{s}`?"));
                             }
@@ -1154,7 +1274,11 @@ impl<'a> Resolver<'a> {
         };
         let Some(r) = found else {
             if !declared {
-                let mut d = Diagnostic::error(Code::UnresolvedReference, span, format!("`{text}` does not resolve: there is no {scheme} `{id}`"));
+                let mut d = Diagnostic::error(
+                    Code::UnresolvedReference,
+                    span,
+                    format!("`{text}` does not resolve: there is no {scheme} `{id}`"),
+                );
                 if let Some(s) = suggest(id, candidates) {
                     d = d.with_hint(format!("did you mean `{scheme}:{s}`?"));
                 }
@@ -1167,16 +1291,27 @@ impl<'a> Resolver<'a> {
                 Ref::Path(p, _) => self.cat.paths[p.idx()].steps.iter().map(|s| s.id.clone()).collect(),
                 Ref::Article(a, _) => self.cat.articles[a.idx()].headings.iter().map(|h| h.id.clone()).collect(),
                 _ => {
-                    self.err(Diagnostic::error(Code::UnresolvedReference, span, format!("`{scheme}:` links take no `#anchor`")));
+                    self.err(Diagnostic::error(
+                        Code::UnresolvedReference,
+                        span,
+                        format!("`{scheme}:` links take no `#anchor`"),
+                    ));
                     return None;
                 }
             };
             if !anchors.iter().any(|a| a == anchor) {
-                let mut d = Diagnostic::error(Code::UnresolvedReference, span, format!("`{text}`: no anchor `#{anchor}` on that page"));
+                let mut d = Diagnostic::error(
+                    Code::UnresolvedReference,
+                    span,
+                    format!("`{text}`: no anchor `#{anchor}` on that page"),
+                );
                 if let Some(s) = suggest(anchor, anchors.iter().map(String::as_str)) {
                     d = d.with_hint(format!("did you mean `#{s}`?"));
                 } else if !anchors.is_empty() {
-                    d = d.with_hint(format!("anchors there: {}", anchors.iter().take(8).map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")));
+                    d = d.with_hint(format!(
+                        "anchors there: {}",
+                        anchors.iter().take(8).map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    ));
                 }
                 self.err(d);
                 return None;
@@ -1191,7 +1326,11 @@ impl<'a> Resolver<'a> {
             if let Some(anchor) = dest.strip_prefix('#') {
                 let a = &self.cat.articles[article.idx()];
                 if !anchor.is_empty() && !a.headings.iter().any(|h| h.id == anchor) {
-                    self.err(Diagnostic::error(Code::UnresolvedReference, span, format!("no heading with id `#{anchor}` in this article")));
+                    self.err(Diagnostic::error(
+                        Code::UnresolvedReference,
+                        span,
+                        format!("no heading with id `#{anchor}` in this article"),
+                    ));
                 }
             }
             return None;
@@ -1217,8 +1356,12 @@ impl<'a> Resolver<'a> {
                 ".." => {
                     if parts.pop().is_none() {
                         self.err(
-                            Diagnostic::error(Code::BadLink, span, format!("`{dest}` points outside the content directory"))
-                                .with_hint("links in articles stay inside content/"),
+                            Diagnostic::error(
+                                Code::BadLink,
+                                span,
+                                format!("`{dest}` points outside the content directory"),
+                            )
+                            .with_hint("links in articles stay inside content/"),
                         );
                         return None;
                     }
@@ -1233,7 +1376,11 @@ impl<'a> Resolver<'a> {
                     let r = Ref::Article(*a, anchor.map(str::to_string));
                     if let Some(anchor) = anchor {
                         if !self.cat.articles[a.idx()].headings.iter().any(|h| h.id == anchor) {
-                            self.err(Diagnostic::error(Code::UnresolvedReference, span, format!("`{dest}`: no heading `#{anchor}` there")));
+                            self.err(Diagnostic::error(
+                                Code::UnresolvedReference,
+                                span,
+                                format!("`{dest}`: no heading `#{anchor}` there"),
+                            ));
                             return None;
                         }
                     }
@@ -1241,7 +1388,11 @@ impl<'a> Resolver<'a> {
                 }
                 None if self.ids.articles.contains_key(stem) => None,
                 None => {
-                    self.err(Diagnostic::error(Code::BadLink, span, format!("`{dest}` links to an article that does not exist")));
+                    self.err(Diagnostic::error(
+                        Code::BadLink,
+                        span,
+                        format!("`{dest}` links to an article that does not exist"),
+                    ));
                     None
                 }
             };

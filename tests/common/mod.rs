@@ -1,0 +1,149 @@
+//! The test harness (Hugo-style): a knowledge base written inline, or a copy of the shipped
+//! one, in a temporary directory, driven through the real `pathbook` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pathbook");
+
+/// The repository root, where the shipped knowledge base lives.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Kb {
+    pub dir: tempfile::TempDir,
+}
+
+impl Kb {
+    /// An empty project with a minimal book.toml.
+    pub fn new() -> Kb {
+        let kb = Kb { dir: tempfile::tempdir().expect("tempdir") };
+        kb.write("book.toml", "[book]\ntitle = \"Fixture\"\n");
+        std::fs::create_dir_all(kb.path().join("rules")).expect("mkdir");
+        kb
+    }
+
+    /// A copy of the shipped knowledge base (rules, content, book.toml, schema).
+    pub fn shipped() -> Kb {
+        let kb = Kb { dir: tempfile::tempdir().expect("tempdir") };
+        for entry in ["book.toml", "rules", "content", "schema"] {
+            copy_tree(&repo().join(entry), &kb.path().join(entry));
+        }
+        kb
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> &Kb {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read")
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).expect("remove");
+    }
+
+    /// Replaces `from` with `to` in a file, asserting `from` is there exactly once.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert_eq!(text.matches(from).count(), 1, "expected exactly one {from:?} in {rel}");
+        self.write(rel, text.replacen(from, to, 1));
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN).arg("--root").arg(self.path()).args(args).output().expect("run pathbook")
+    }
+
+    /// `pathbook check --format json`: exit code and parsed diagnostics.
+    pub fn check_json(&self) -> (i32, Vec<Diag>) {
+        let out = self.run(&["check", "--format", "json"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "pathbook panicked:\n{stderr}");
+        let diags = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .map(Diag::from)
+            .collect();
+        (out.status.code().unwrap_or(-1), diags)
+    }
+}
+
+/// One diagnostic from `--format json`.
+#[derive(Clone, Debug)]
+pub struct Diag {
+    pub code: String,
+    pub severity: String,
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    pub label: Option<String>,
+    pub hint: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl From<Value> for Diag {
+    fn from(v: Value) -> Diag {
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Diag {
+            code: s("code"),
+            severity: s("severity"),
+            file: s("file"),
+            line: v["line"].as_u64().unwrap_or(0),
+            column: v["column"].as_u64().unwrap_or(0),
+            message: s("message"),
+            label: v["label"].as_str().map(str::to_string),
+            hint: v["hint"].as_str().map(str::to_string),
+            notes: v["notes"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Diag {
+    pub fn at(&self) -> (String, u64, u64) {
+        (self.file.clone(), self.line, self.column)
+    }
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    if from.is_file() {
+        std::fs::copy(from, to).expect("copy");
+        return;
+    }
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.expect("walk");
+        let rel = e.path().strip_prefix(from).expect("prefix");
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// 1-based line and column of the `nth` (0-based) occurrence of `needle` in `text`.
+pub fn locate(text: &str, needle: &str, nth: usize) -> (u64, u64) {
+    let (offset, _) = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("{needle:?} not found"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u64 + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+    (line, col)
+}
