@@ -197,10 +197,12 @@ pub enum Code {
     BadLink,
     /// YAML that exceeds resource limits (alias bombs, nesting depth).
     YamlLimit,
+    /// A theme template that does not parse or render.
+    Template,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 25] = [
         Code::YamlSyntax,
         Code::Shape,
         Code::UnknownKey,
@@ -225,6 +227,7 @@ impl Code {
         Code::MissingSources,
         Code::BadLink,
         Code::YamlLimit,
+        Code::Template,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -253,6 +256,7 @@ impl Code {
             Code::MissingSources => "PB022",
             Code::BadLink => "PB023",
             Code::YamlLimit => "PB024",
+            Code::Template => "PB025",
         }
     }
 
@@ -295,6 +299,7 @@ impl Code {
             Code::MissingSources => "A rule or path cites no sources.",
             Code::BadLink => "A link in an article leaves the project or points at a file that does not exist.",
             Code::YamlLimit => "The YAML exceeds a resource limit (alias expansion, nesting depth, size).",
+            Code::Template => "A theme template does not parse or fails to render.",
         }
     }
 

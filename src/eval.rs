@@ -213,6 +213,9 @@ pub struct Simulation {
     pub end: Vec<HostState>,
     /// Goal requirements that do not hold at the end, described.
     pub unmet_goals: Vec<String>,
+    /// Watched blockers whose condition held before a step and no longer after it: the step
+    /// cleared them (only filled by [`simulate_watching`]).
+    pub cleared: Vec<(usize, BlockerIdx)>,
 }
 
 impl Simulation {
@@ -405,6 +408,27 @@ fn rule_host(step: &Step) -> Option<HostIdx> {
 
 /// Runs `path` from `start` (the state of its existing host; other hosts start empty).
 pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simulation {
+    simulate_watching(cat, path, start, &[])
+}
+
+/// The blockers a path's actions can trigger: the ones worth watching for "cleared by".
+pub fn relevant_blockers(cat: &Catalog, path: &MigrationPath) -> Vec<BlockerIdx> {
+    let mut out: Vec<BlockerIdx> = Vec::new();
+    for s in &path.steps {
+        for (c, _) in s.action.targets() {
+            for b in &cat.blockers_by_component[c.idx()] {
+                let v = cat.blockers[b.idx()].blocks.verb;
+                if (v == Verb::Any || v == s.action.verb()) && !out.contains(b) {
+                    out.push(*b);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// [`simulate`], also recording which of `watch` each step clears.
+pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState, watch: &[BlockerIdx]) -> Simulation {
     let source = path.source_host();
     let mut hosts = vec![HostState::default(); path.hosts.len()];
     let mut start = start.clone();
@@ -415,6 +439,7 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
     let mut events = Vec::new();
     let mut stopped_at = None;
     let mut unsupported = false;
+    let mut cleared = Vec::new();
     for (i, step) in path.steps.iter().enumerate() {
         if !start.holds(&step.when) {
             events.push(Event::Skipped { step: i });
@@ -442,6 +467,12 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
             stopped_at = Some(i);
             break;
         }
+        let watched_before: Vec<bool> = match on {
+            Some(h) if !watch.is_empty() => {
+                watch.iter().map(|b| hosts[h.idx()].holds(&cat.blockers[b.idx()].when)).collect()
+            }
+            _ => Vec::new(),
+        };
         match apply(cat, &step.action, &mut hosts, step.host.or(on)) {
             Err(why) => {
                 events.push(Event::Impossible { step: i, why });
@@ -450,6 +481,13 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
             }
             Ok(Some(why)) => events.push(Event::NoOp { step: i, why }),
             Ok(None) => events.push(Event::Applied { step: i }),
+        }
+        if let Some(h) = on {
+            for (b, before) in watch.iter().zip(&watched_before) {
+                if *before && !hosts[h.idx()].holds(&cat.blockers[b.idx()].when) {
+                    cleared.push((i, *b));
+                }
+            }
         }
         if let Some(h) = on {
             for b in &verdict.breaks {
@@ -477,7 +515,7 @@ pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simul
     } else {
         Outcome::Supported
     };
-    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals }
+    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals, cleared }
 }
 
 /// The first later step (applicable to `start`) whose action installs or upgrades a component
@@ -717,8 +755,46 @@ pub fn matrix_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx,
     let mut host = HostState::default();
     host.present.insert(platform, w);
     host.settle(cat);
-    let action = Action::Install(vec![(component, Some(v))]);
-    let verdict = judge(cat, &action, &host);
+    cell(cat, &Action::Install(vec![(component, Some(v))]), &host)
+}
+
+/// A cell of the "upgrade the platform in place" matrix: `platform` goes from the version
+/// before `w` to `w` on a host where `component@v` is installed.
+pub fn upgrade_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx, w: Ver) -> Cell {
+    let mut host = HostState::default();
+    host.present.insert(platform, w.saturating_sub(1));
+    host.present.insert(component, v);
+    complete(cat, &mut host);
+    cell(cat, &Action::Upgrade(platform, w), &host)
+}
+
+/// Adds what the catalog's constraints say a real host must have (e.g. every Exchange 2007
+/// server has PowerShell): for each violated constraint, the first component under an even
+/// number of `not`s whose addition satisfies it without breaking another. Greedy and bounded;
+/// what it cannot satisfy stays as it is.
+pub fn complete(cat: &Catalog, host: &mut HostState) {
+    host.settle(cat);
+    for _ in 0..32 {
+        let violated = |h: &HostState| cat.constraints.iter().filter(|k| !h.holds(&k.require)).count();
+        let before = violated(host);
+        let Some(k) = cat.constraints.iter().find(|k| !host.holds(&k.require)) else { return };
+        let mut candidates = Vec::new();
+        k.require.positive_components(&mut candidates);
+        let fix = candidates.into_iter().filter(|c| host.version_of(*c).is_none()).find_map(|c| {
+            let mut trial = host.clone();
+            trial.present.insert(c, cat.components[c.idx()].max_ver());
+            trial.settle(cat);
+            (trial.holds(&k.require) && violated(&trial) < before).then_some(trial)
+        });
+        match fix {
+            Some(t) => *host = t,
+            None => return,
+        }
+    }
+}
+
+fn cell(cat: &Catalog, action: &Action, host: &HostState) -> Cell {
+    let verdict = judge(cat, action, host);
     let blockers = |bs: &[BlockerIdx]| bs.iter().map(|b| Ref::Blocker(*b)).collect::<Vec<_>>();
     let (outcome, decided_by) = if !verdict.hard.is_empty() {
         (Outcome::Blocked, blockers(&verdict.hard))

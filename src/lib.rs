@@ -5,6 +5,7 @@
 //! The pipeline runs one way (see ARCHITECTURE.md):
 //! [`config`] → [`catalog`] (load with spans, resolve; the condition syntax lives in [`expr`],
 //! the resolved types in [`model`]) → [`eval`] (pure simulation) → [`check`] (diagnostics).
+//! → [`render`] (Markdown, highlighting, templates, search, diagrams) → [`site`] (atomic write).
 //! [`project`] strings the stages together for the commands.
 
 // Diagnostics travel on the error path, which is cold; boxing every one to shrink `Result`
@@ -20,5 +21,7 @@ pub mod expr;
 pub mod markdown;
 pub mod model;
 pub mod project;
+pub mod render;
+pub mod site;
 
 pub use project::Project;

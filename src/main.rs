@@ -49,6 +49,13 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Check, then build the support site into the build directory (book/ by default). The
+    /// previous site is replaced only when the whole new one is written.
+    Build {
+        /// Write the site here instead of the configured build directory.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
     Schema {
         /// Print the schema of article front matter instead.
@@ -122,6 +129,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let deny = deny_warnings || project.deny_warnings();
             let failed = project.diags.has_errors() || (deny && project.diags.warning_count() > 0);
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Build { out } => {
+            let started = std::time::Instant::now();
+            let mut project = Project::check(&cli.root);
+            let hl = pathbook::render::highlight::Highlighter::new();
+            let result = pathbook::site::build(&mut project, &hl, out.as_deref());
+            let mut err = std::io::stderr().lock();
+            project.diags.sort(&project.sources);
+            err.write_all(diag::render_human(&project.diags.items, &project.sources, style(cli.color)).as_bytes())?;
+            match result {
+                Ok(r) => {
+                    writeln!(
+                        err,
+                        "built {} pages ({} files, {:.1} MB) into {} in {:.2} s",
+                        r.pages,
+                        r.files,
+                        r.bytes as f64 / 1e6,
+                        r.out_dir.display(),
+                        started.elapsed().as_secs_f64()
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(pathbook::site::BuildError::Invalid) => {
+                    writeln!(
+                        err,
+                        "build failed: {} error(s); the previous site was left untouched",
+                        project.diags.error_count()
+                    )?;
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => {
+                    writeln!(err, "error: {e}")?;
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
         Command::Schema { front_matter } => {
             let schema = if front_matter { raw::front_matter_schema() } else { raw::catalog_schema() };

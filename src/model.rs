@@ -96,7 +96,7 @@ impl Markdown {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Version {
     pub id: String,
     pub title: String,
@@ -497,8 +497,8 @@ pub struct Step {
     /// Minutes.
     pub duration: Option<u32>,
     pub refs: Vec<(Ref, Span)>,
-    /// The procedure this step came from, if it was included with `use`.
-    pub procedure: Option<String>,
+    /// The procedure this step came from, if it was included with `use`: `(id, title)`.
+    pub procedure: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -612,6 +612,19 @@ impl Catalog {
 
     pub fn path(&self, id: &str) -> Option<&MigrationPath> {
         self.path_ids.get(id).map(|p| &self.paths[p.idx()])
+    }
+
+    /// Resolves `kind:id[#anchor]` without reporting anything (the checker already did).
+    pub fn lookup(&self, dest: &str) -> Option<Ref> {
+        let (scheme, id, anchor) = crate::markdown::split_ref(dest)?;
+        let anchor = anchor.map(str::to_string);
+        match scheme {
+            "component" => self.component_ids.get(id).map(|c| Ref::Component(*c)),
+            "blocker" => self.blocker_ids.get(id).map(|b| Ref::Blocker(*b)),
+            "prerequisite" => self.prereq_ids.get(id).map(|p| Ref::Prerequisite(*p)),
+            "path" => self.path_ids.get(id).map(|p| Ref::Path(*p, anchor)),
+            _ => self.article_ids.get(id).map(|a| Ref::Article(*a, anchor)),
+        }
     }
 
     /// `kind:id` as written in references and links.

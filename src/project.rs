@@ -65,6 +65,12 @@ impl Project {
             let clean = !p.diags.has_errors();
             let found = check::check(&p.catalog, p.rules_complete, clean, opts);
             p.diags.extend(found);
+            // A theme override that does not compile would only fail at `build`; say so now.
+            if config.theme_dir().is_dir() {
+                if let Err(d) = crate::render::compile_theme(config, &mut p.sources) {
+                    p.diags.push(d);
+                }
+            }
         }
         p.diags.sort(&p.sources);
         p

@@ -347,11 +347,23 @@ fn pb024_deep_nesting() {
 }
 
 #[test]
+fn pb025_template_that_does_not_parse() {
+    let kb = base();
+    kb.write(
+        "theme/templates/blocker.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n  {% if %}\n{% endblock content %}\n",
+    );
+    let d = expect(&kb, "PB025");
+    assert_eq!((d.file.as_str(), d.line), ("theme/templates/blocker.html", 3));
+}
+
+#[test]
 fn every_code_has_a_fixture() {
     // Keep this list in step with the tests above: adding a code means adding its fixture.
     let covered = [
         "PB001", "PB002", "PB003", "PB004", "PB005", "PB006", "PB007", "PB008", "PB009", "PB010", "PB011", "PB012",
         "PB013", "PB014", "PB015", "PB016", "PB017", "PB018", "PB019", "PB020", "PB021", "PB022", "PB023", "PB024",
+        "PB025",
     ];
     let all: Vec<&str> = pathbook::diag::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);

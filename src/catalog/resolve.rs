@@ -1054,7 +1054,7 @@ impl<'a> Resolver<'a> {
         s: &serde_saphyr::Spanned<RawStep>,
         hosts: &[Host],
         procedures: &HashMap<&str, (Origin, &RawProcedure)>,
-        via: Option<(&str, Option<HostIdx>, &Cond)>,
+        via: Option<(&str, &str, Option<HostIdx>, &Cond)>,
         out: &mut Vec<Step>,
         refs: &mut Vec<(usize, (String, Option<Span>))>,
     ) {
@@ -1079,14 +1079,14 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            None => via.and_then(|v| v.1),
+            None => via.and_then(|v| v.2),
         };
         let when = match &raw.when {
             Some(w) => self.cond(o, w).map(|x| x.0).unwrap_or(Cond::True),
             None => Cond::True,
         };
         let when = match via {
-            Some((_, _, outer)) => Cond::and(outer.clone(), when),
+            Some((_, _, _, outer)) => Cond::and(outer.clone(), when),
             None => when,
         };
         if let Some(u) = &raw.use_ {
@@ -1119,7 +1119,15 @@ impl<'a> Resolver<'a> {
                 return;
             };
             for ps in &proc_.steps {
-                self.step_entry(*po, ps, hosts, procedures, Some((&proc_.id.value, host, &when)), out, refs);
+                self.step_entry(
+                    *po,
+                    ps,
+                    hosts,
+                    procedures,
+                    Some((&proc_.id.value, &proc_.title, host, &when)),
+                    out,
+                    refs,
+                );
             }
             return;
         }
@@ -1177,7 +1185,7 @@ impl<'a> Resolver<'a> {
             rollback: self.markdown(o, &raw.rollback),
             duration,
             refs: Vec::new(),
-            procedure: via.map(|v| v.0.to_string()),
+            procedure: via.map(|v| (v.0.to_string(), v.1.to_string())),
         });
     }
 

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod browser;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_pathbook");
 
 /// The repository root, where the shipped knowledge base lives.

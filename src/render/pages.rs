@@ -1,0 +1,864 @@
+//! One function per page kind: builds the page's view model (plain data, HTML pre-rendered
+//! only where it comes from Markdown or the condition language) and hands it to its template.
+
+use serde::Serialize;
+
+use super::links::{self, action_html, cond_html, pattern_html, root_for};
+use super::md::{self, Ctx};
+use super::{Renderer, escape_html};
+use crate::eval;
+use crate::markdown::HeadingIds;
+use crate::model::*;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Badge {
+    pub text: String,
+    pub class: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkVm {
+    pub title: String,
+    pub href: String,
+    pub kind: &'static str,
+    pub id: String,
+    pub summary: String,
+    pub badge: Option<Badge>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub title: String,
+    pub items: Vec<LinkVm>,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceVm<'a> {
+    title: &'a str,
+    url: Option<&'a str>,
+    id: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+fn sources(s: &[Source]) -> Vec<SourceVm<'_>> {
+    s.iter()
+        .map(|s| SourceVm {
+            title: &s.title,
+            url: s.url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            id: s.id.as_deref(),
+            note: s.note.as_deref(),
+        })
+        .collect()
+}
+
+pub fn severity_badge(s: BlockerSeverity) -> Badge {
+    let text = match s {
+        BlockerSeverity::Hard => "Hard block",
+        BlockerSeverity::Breaks => "Breaks",
+        BlockerSeverity::Unsupported => "Unsupported",
+        BlockerSeverity::Warning => "Warning",
+    };
+    Badge { text: text.into(), class: format!("sev-{}", s.as_str()) }
+}
+
+pub fn outcome_badge(o: Outcome) -> Badge {
+    let text = match o {
+        Outcome::Supported => "Supported",
+        Outcome::Unsupported => "Unsupported",
+        Outcome::Broken => "Broken",
+        Outcome::Blocked => "Blocked",
+        Outcome::Incomplete => "Incomplete",
+    };
+    Badge { text: text.into(), class: format!("out-{}", o.as_str()) }
+}
+
+pub fn path_badge(p: &MigrationPath) -> Badge {
+    if p.is_anti_path() {
+        Badge { text: "Does not work".into(), class: "out-blocked".into() }
+    } else {
+        outcome_badge(Outcome::Supported)
+    }
+}
+
+/// A rendered page: where it goes and its bytes.
+pub type PageOut = (String, Vec<u8>);
+
+impl Renderer<'_> {
+    pub fn link(&self, r: &Ref, root: &str) -> LinkVm {
+        let cat = self.cat;
+        let (summary, badge) = match r {
+            Ref::Component(c) => (cat.components[c.idx()].summary.clone(), None),
+            Ref::Blocker(b) => {
+                let b = &cat.blockers[b.idx()];
+                (b.summary.clone(), Some(severity_badge(b.severity)))
+            }
+            Ref::Prerequisite(p) => (cat.prerequisites[p.idx()].summary.clone(), None),
+            Ref::Path(p, None) => {
+                let p = &cat.paths[p.idx()];
+                (p.summary.clone(), Some(path_badge(p)))
+            }
+            Ref::Path(_, Some(_)) => (String::new(), None),
+            Ref::Article(a, _) => (cat.articles[a.idx()].summary.clone(), None),
+        };
+        let mut title = cat.ref_title(r).to_string();
+        if let Ref::Path(p, Some(anchor)) = r {
+            if let Some(s) = cat.paths[p.idx()].steps.iter().find(|s| &s.id == anchor) {
+                title = format!("{title} — {}", s.title);
+            }
+        }
+        LinkVm {
+            title,
+            href: format!("{root}{}", links::url(cat, r)),
+            kind: links::kind_of(r),
+            id: cat.ref_label(r),
+            summary,
+            badge,
+        }
+    }
+
+    fn md(&self, text: &Markdown, root: &str, ids: &mut HeadingIds) -> String {
+        if text.is_empty() {
+            return String::new();
+        }
+        md::to_html(&text.text, &Ctx { cat: self.cat, hl: self.hl, root }, ids)
+    }
+
+    fn referenced_by(&self, r: &Ref, root: &str) -> Vec<Group> {
+        let mut groups: Vec<Group> = Vec::new();
+        for from in self.backlinks.of(r) {
+            let title = match from {
+                Ref::Article(..) => "Articles",
+                Ref::Path(..) => "Migration paths",
+                Ref::Blocker(_) => "Blockers",
+                Ref::Prerequisite(_) => "Prerequisites",
+                Ref::Component(_) => "Components",
+            };
+            let item = self.link(from, root);
+            match groups.iter_mut().find(|g| g.title == title) {
+                Some(g) => g.items.push(item),
+                None => groups.push(Group { title: title.into(), items: vec![item] }),
+            }
+        }
+        groups
+    }
+
+    fn tags(&self, tags: &[String], root: &str) -> Vec<LinkVm> {
+        tags.iter()
+            .map(|t| LinkVm {
+                title: t.clone(),
+                href: format!("{root}{}", links::tag_url(t)),
+                kind: "tag",
+                id: t.clone(),
+                summary: String::new(),
+                badge: None,
+            })
+            .collect()
+    }
+
+    /// The context every template gets.
+    pub fn context(
+        &self,
+        path: &str,
+        title: &str,
+        kind: &str,
+        description: &str,
+        crumbs: &[(&str, &str)],
+    ) -> tera::Context {
+        let root = root_for(path);
+        let mut ctx = tera::Context::new();
+        #[derive(Serialize)]
+        struct Nav {
+            title: &'static str,
+            href: String,
+            active: bool,
+        }
+        #[derive(Serialize)]
+        struct Crumb {
+            title: String,
+            href: String,
+        }
+        #[derive(Serialize)]
+        struct PageVm<'a> {
+            title: &'a str,
+            kind: &'a str,
+            description: &'a str,
+            path: &'a str,
+        }
+        let section = path.split('/').next().unwrap_or("");
+        let nav: Vec<Nav> = super::NAV
+            .iter()
+            .map(|(title, href)| Nav {
+                title,
+                href: format!("{root}{href}"),
+                active: href.split('/').next() == Some(section) && !section.ends_with(".html") || *href == path,
+            })
+            .collect();
+        let crumbs: Vec<Crumb> =
+            crumbs.iter().map(|(t, h)| Crumb { title: t.to_string(), href: format!("{root}{h}") }).collect();
+        ctx.insert("root", &root);
+        ctx.insert("site", &self.site);
+        ctx.insert("page", &PageVm { title, kind, description, path });
+        ctx.insert("nav", &nav);
+        ctx.insert("breadcrumbs", &crumbs);
+        ctx
+    }
+
+    // ----- entity pages ---------------------------------------------------------------------
+
+    pub fn component_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let c = &cat.components[i];
+        let me = Ref::Component(CompIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        let parts: Vec<LinkVm> = cat
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.part_of == Some(CompIdx(i as u32)))
+            .map(|(j, _)| self.link(&Ref::Component(CompIdx(j as u32)), &root))
+            .collect();
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            kind: &'a str,
+            summary: &'a str,
+            description_html: String,
+            versions: &'a [Version],
+            part_of: Option<LinkVm>,
+            parts: Vec<LinkVm>,
+            derived_html: Option<String>,
+            also_known_as: &'a [String],
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let vm = Vm {
+            id: &c.id,
+            title: &c.title,
+            kind: c.kind.as_str(),
+            summary: &c.summary,
+            description_html: self.md(&c.description, &root, &mut ids),
+            versions: &c.versions,
+            part_of: c.part_of.map(|p| self.link(&Ref::Component(p), &root)),
+            parts,
+            derived_html: c.derived.as_ref().map(|d| cond_html(cat, d, &root)),
+            also_known_as: &c.also_known_as,
+            tags: self.tags(&c.tags, &root),
+            sources: sources(&c.sources),
+        };
+        let mut ctx =
+            self.context(&path, &c.title, "component", &c.summary, &[("Components", "components/index.html")]);
+        ctx.insert("component", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("component.html", path, &ctx)
+    }
+
+    pub fn blocker_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let b = &cat.blockers[i];
+        let me = Ref::Blocker(BlockerIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["symptoms", "explanation", "resolution", "sources", "referenced-by", "in-paths"] {
+            ids.reserve(r);
+        }
+        let (fires, clears) = self.rule_activity(BlockerIdx(i as u32), &root);
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            severity: Badge,
+            summary: &'a str,
+            blocks_html: String,
+            when_html: String,
+            breaks: Vec<LinkVm>,
+            symptoms_html: String,
+            explanation_html: String,
+            resolution_html: String,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+            fires_in: Vec<LinkVm>,
+            cleared_by: Vec<LinkVm>,
+        }
+        let vm = Vm {
+            id: &b.id,
+            title: &b.title,
+            severity: severity_badge(b.severity),
+            summary: &b.summary,
+            blocks_html: pattern_html(cat, &b.blocks, &root),
+            when_html: cond_html(cat, &b.when, &root),
+            breaks: b.breaks.iter().map(|c| self.link(&Ref::Component(*c), &root)).collect(),
+            symptoms_html: self.md(&b.symptoms, &root, &mut ids),
+            explanation_html: self.md(&b.explanation, &root, &mut ids),
+            resolution_html: self.md(&b.resolution, &root, &mut ids),
+            tags: self.tags(&b.tags, &root),
+            sources: sources(&b.sources),
+            fires_in: fires,
+            cleared_by: clears,
+        };
+        let mut ctx = self.context(&path, &b.title, "blocker", &b.summary, &[("Blockers", "blockers/index.html")]);
+        ctx.insert("blocker", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("blocker.html", path, &ctx)
+    }
+
+    /// Where the evaluator sees a blocker fire, and which steps clear it.
+    fn rule_activity(&self, b: BlockerIdx, root: &str) -> (Vec<LinkVm>, Vec<LinkVm>) {
+        let mut fires = Vec::new();
+        let mut clears = Vec::new();
+        for (pi, summary) in self.analysis.iter().enumerate() {
+            let path = &self.cat.paths[pi];
+            for (step, x) in &summary.fires {
+                if *x == b {
+                    let r = Ref::Path(PathIdx(pi as u32), Some(path.steps[*step].id.clone()));
+                    fires.push(self.link(&r, root));
+                }
+            }
+            for (step, x) in &summary.clears {
+                if *x == b {
+                    let r = Ref::Path(PathIdx(pi as u32), Some(path.steps[*step].id.clone()));
+                    clears.push(self.link(&r, root));
+                }
+            }
+        }
+        (fires, clears)
+    }
+
+    pub fn prerequisite_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let p = &cat.prerequisites[i];
+        let me = Ref::Prerequisite(PrereqIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["why", "how", "sources", "referenced-by"] {
+            ids.reserve(r);
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            for_html: String,
+            when_html: Option<String>,
+            requires_html: String,
+            explanation_html: String,
+            how_html: String,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let vm = Vm {
+            id: &p.id,
+            title: &p.title,
+            summary: &p.summary,
+            for_html: pattern_html(cat, &p.for_, &root),
+            when_html: (p.when != Cond::True).then(|| cond_html(cat, &p.when, &root)),
+            requires_html: cond_html(cat, &p.requires, &root),
+            explanation_html: self.md(&p.explanation, &root, &mut ids),
+            how_html: self.md(&p.how, &root, &mut ids),
+            tags: self.tags(&p.tags, &root),
+            sources: sources(&p.sources),
+        };
+        let mut ctx =
+            self.context(&path, &p.title, "prerequisite", &p.summary, &[("Prerequisites", "prerequisites/index.html")]);
+        ctx.insert("prerequisite", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("prerequisite.html", path, &ctx)
+    }
+
+    pub fn path_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let p = &cat.paths[i];
+        let me = Ref::Path(PathIdx(i as u32), None);
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["overview", "diagram", "verified", "steps", "sources", "referenced-by"] {
+            ids.reserve(r);
+        }
+        for s in &p.steps {
+            ids.reserve(&s.id);
+        }
+        let summary = &self.analysis[i];
+        #[derive(Serialize)]
+        struct StepNav {
+            href: String,
+            title: String,
+        }
+        #[derive(Serialize)]
+        struct StepVm<'a> {
+            n: usize,
+            id: &'a str,
+            title: &'a str,
+            host: Option<&'a str>,
+            action_html: Option<String>,
+            when_html: Option<String>,
+            instructions_html: String,
+            verify_html: String,
+            rollback_html: String,
+            duration: Option<String>,
+            refs: Vec<LinkVm>,
+            clears: Vec<LinkVm>,
+            procedure: Option<&'a str>,
+            prev: Option<StepNav>,
+            next: Option<StepNav>,
+        }
+        let steps: Vec<StepVm> = p
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(n, s)| StepVm {
+                n: n + 1,
+                id: &s.id,
+                title: &s.title,
+                host: s.host.map(|h| p.hosts[h.idx()].title.as_str()).or_else(|| match &s.action {
+                    Action::Move { to, .. } => Some(p.hosts[to.idx()].title.as_str()),
+                    _ => None,
+                }),
+                action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, &p.hosts, &root)),
+                when_html: (s.when != Cond::True).then(|| cond_html(cat, &s.when, &root)),
+                instructions_html: self.md(&s.instructions, &root, &mut ids),
+                verify_html: self.md(&s.verify, &root, &mut ids),
+                rollback_html: self.md(&s.rollback, &root, &mut ids),
+                duration: s.duration.map(format_minutes),
+                refs: s.refs.iter().map(|(r, _)| self.link(r, &root)).collect(),
+                clears: summary
+                    .clears
+                    .iter()
+                    .filter(|(step, _)| *step == n)
+                    .map(|(_, b)| self.link(&Ref::Blocker(*b), &root))
+                    .collect(),
+                procedure: s.procedure.as_ref().map(|p| p.1.as_str()),
+                prev: (n > 0)
+                    .then(|| StepNav { href: format!("#{}", p.steps[n - 1].id), title: p.steps[n - 1].title.clone() }),
+                next: p.steps.get(n + 1).map(|x| StepNav { href: format!("#{}", x.id), title: x.title.clone() }),
+            })
+            .collect();
+        #[derive(Serialize)]
+        struct HostVm<'a> {
+            id: &'a str,
+            title: &'a str,
+            existing: bool,
+        }
+        #[derive(Serialize)]
+        struct GoalVm<'a> {
+            host: &'a str,
+            when_html: Option<String>,
+            require_html: Option<String>,
+            keeps: Vec<LinkVm>,
+        }
+        #[derive(Serialize)]
+        struct CaseVm {
+            when_html: Option<String>,
+            expect: Badge,
+        }
+        #[derive(Serialize)]
+        struct GroupVm {
+            outcome: Badge,
+            count: usize,
+            example: String,
+            decided_by: Vec<LinkVm>,
+            stopped_at: Option<StepNav>,
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            badge: Badge,
+            anti_path: bool,
+            description_html: String,
+            applies_html: String,
+            hosts: Vec<HostVm<'a>>,
+            goal: Vec<GoalVm<'a>>,
+            outcome: Vec<CaseVm>,
+            total: String,
+            steps: Vec<StepVm<'a>>,
+            diagram: String,
+            states: usize,
+            groups: Vec<GroupVm>,
+            runbook: Option<String>,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let vm = Vm {
+            id: &p.id,
+            title: &p.title,
+            summary: &p.summary,
+            badge: path_badge(p),
+            anti_path: p.is_anti_path(),
+            description_html: self.md(&p.description, &root, &mut ids),
+            applies_html: cond_html(cat, &p.applies_to, &root),
+            hosts: p.hosts.iter().map(|h| HostVm { id: &h.id, title: &h.title, existing: h.existing }).collect(),
+            goal: p
+                .goal
+                .iter()
+                .map(|g| GoalVm {
+                    host: &p.hosts[g.host.idx()].title,
+                    when_html: (g.when != Cond::True).then(|| cond_html(cat, &g.when, &root)),
+                    require_html: (g.require != Cond::True).then(|| cond_html(cat, &g.require, &root)),
+                    keeps: g.keeps.iter().map(|c| self.link(&Ref::Component(*c), &root)).collect(),
+                })
+                .collect(),
+            outcome: p
+                .outcome
+                .iter()
+                .map(|c| CaseVm {
+                    when_html: (c.when != Cond::True).then(|| cond_html(cat, &c.when, &root)),
+                    expect: outcome_badge(c.expect),
+                })
+                .collect(),
+            total: match summary.minutes {
+                (lo, hi) if lo == hi || summary.states == 0 => {
+                    format!("about {}", format_minutes(p.total_minutes().max(hi)))
+                }
+                (lo, hi) => format!("{} to {}, depending on the server", format_minutes(lo), format_minutes(hi)),
+            },
+            steps,
+            diagram: super::diagram::svg(cat, p, summary),
+            states: summary.states,
+            groups: summary
+                .groups
+                .iter()
+                .map(|g| GroupVm {
+                    outcome: outcome_badge(g.outcome),
+                    count: g.count,
+                    example: g.example.describe(cat),
+                    decided_by: g.decided_by.iter().map(|r| self.link(r, &root)).collect(),
+                    stopped_at: g.stopped_at.map(|s| StepNav {
+                        href: format!("#{}", p.steps[s].id),
+                        title: format!("{}. {}", s + 1, p.steps[s].title),
+                    }),
+                })
+                .collect(),
+            runbook: self.runbooks.then(|| format!("{root}{}", links::runbook_url(p))),
+            tags: self.tags(&p.tags, &root),
+            sources: sources(&p.sources),
+        };
+        let mut ctx = self.context(&path, &p.title, "path", &p.summary, &[("Migration paths", "paths/index.html")]);
+        ctx.insert("path", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("path.html", path, &ctx)
+    }
+
+    pub fn article_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let a = &cat.articles[i];
+        let me = Ref::Article(ArticleIdx(i as u32), None);
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        // Same ids as the checker computed, so `article:x#heading` links land.
+        let mut ids = HeadingIds::default();
+        let body_html = md::to_html(&a.body, &Ctx { cat, hl: self.hl, root: &root }, &mut ids);
+        #[derive(Serialize)]
+        struct Toc<'a> {
+            level: u8,
+            text: &'a str,
+            id: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            slug: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            body_html: String,
+            toc: Vec<Toc<'a>>,
+            applies_html: Option<String>,
+            recommends: Vec<LinkVm>,
+            updated: Option<&'a str>,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+            prev: Option<LinkVm>,
+            next: Option<LinkVm>,
+        }
+        let order = self.article_order();
+        let pos = order.iter().position(|x| *x == i).unwrap_or(0);
+        let neighbour = |j: Option<usize>| j.map(|j| self.link(&Ref::Article(ArticleIdx(j as u32), None), &root));
+        let vm = Vm {
+            slug: &a.slug,
+            title: &a.title,
+            summary: &a.summary,
+            body_html,
+            toc: a
+                .headings
+                .iter()
+                .filter(|h| h.level <= 3)
+                .map(|h| Toc { level: h.level, text: &h.text, id: &h.id })
+                .collect(),
+            applies_html: a.applies_to.as_ref().map(|c| cond_html(cat, c, &root)),
+            recommends: a.recommends.iter().map(|(p, _)| self.link(&Ref::Path(*p, None), &root)).collect(),
+            updated: a.updated.as_deref(),
+            tags: self.tags(&a.tags, &root),
+            sources: sources(&a.sources),
+            prev: neighbour(pos.checked_sub(1).map(|k| order[k])),
+            next: neighbour(order.get(pos + 1).copied()),
+        };
+        let mut ctx = self.context(&path, &a.title, "article", &a.summary, &[("Articles", "articles/index.html")]);
+        ctx.insert("article", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("article.html", path, &ctx)
+    }
+
+    /// Articles by weight, then title.
+    pub fn article_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.cat.articles.len()).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (&self.cat.articles[*a], &self.cat.articles[*b]);
+            (x.weight, &x.title).cmp(&(y.weight, &y.title))
+        });
+        order
+    }
+
+    // ----- index pages ----------------------------------------------------------------------
+
+    pub fn list_page(&self, kind: &str) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let path = format!("{kind}/index.html");
+        let root = root_for(&path);
+        let (title, intro, refs): (&str, &str, Vec<Ref>) = match kind {
+            "components" => (
+                "Components",
+                "Everything that can be present on a host: operating systems, applications, features, services, roles and data.",
+                (0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))).collect(),
+            ),
+            "blockers" => ("Blockers", "What stops an action, breaks something, or voids support — and when.", {
+                let mut v: Vec<usize> = (0..cat.blockers.len()).collect();
+                v.sort_by_key(|i| (cat.blockers[*i].severity, cat.blockers[*i].title.clone()));
+                v.into_iter().map(|i| Ref::Blocker(BlockerIdx(i as u32))).collect()
+            }),
+            "prerequisites" => (
+                "Prerequisites",
+                "What must be in place before an action, and when it applies.",
+                (0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))).collect(),
+            ),
+            "paths" => (
+                "Migration paths",
+                "Ordered steps from a starting environment to a goal, each simulated against every rule.",
+                {
+                    let mut v: Vec<usize> = (0..cat.paths.len()).collect();
+                    v.sort_by_key(|i| (cat.paths[*i].is_anti_path(), *i));
+                    v.into_iter().map(|i| Ref::Path(PathIdx(i as u32), None)).collect()
+                },
+            ),
+            _ => (
+                "Articles",
+                "Background, decisions and procedures, written by the support team.",
+                self.article_order().into_iter().map(|i| Ref::Article(ArticleIdx(i as u32), None)).collect(),
+            ),
+        };
+        let items: Vec<LinkVm> = refs.iter().map(|r| self.link(r, &root)).collect();
+        let mut ctx = self.context(&path, title, "list", intro, &[]);
+        ctx.insert("heading", title);
+        ctx.insert("intro", intro);
+        ctx.insert("items", &items);
+        ctx.insert("list_kind", kind);
+        self.render("list.html", path, &ctx)
+    }
+
+    pub fn home_page(&self) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let path = "index.html".to_string();
+        let root = String::new();
+        let start_here: Vec<LinkVm> = self
+            .article_order()
+            .into_iter()
+            .filter(|i| cat.articles[*i].tags.iter().any(|t| t == "start-here"))
+            .map(|i| self.link(&Ref::Article(ArticleIdx(i as u32), None), &root))
+            .collect();
+        let mut paths: Vec<usize> = (0..cat.paths.len()).collect();
+        paths.sort_by_key(|i| (cat.paths[*i].is_anti_path(), *i));
+        let paths: Vec<LinkVm> =
+            paths.into_iter().map(|i| self.link(&Ref::Path(PathIdx(i as u32), None), &root)).collect();
+        let mut blockers: Vec<usize> = (0..cat.blockers.len()).collect();
+        blockers.sort_by_key(|i| (cat.blockers[*i].severity, cat.blockers[*i].title.clone()));
+        let blockers: Vec<LinkVm> =
+            blockers.into_iter().map(|i| self.link(&Ref::Blocker(BlockerIdx(i as u32)), &root)).collect();
+        #[derive(Serialize)]
+        struct Count {
+            label: &'static str,
+            n: usize,
+            href: &'static str,
+        }
+        let counts = vec![
+            Count { label: "migration paths", n: cat.paths.len(), href: "paths/index.html" },
+            Count { label: "blockers", n: cat.blockers.len(), href: "blockers/index.html" },
+            Count { label: "prerequisites", n: cat.prerequisites.len(), href: "prerequisites/index.html" },
+            Count { label: "components", n: cat.components.len(), href: "components/index.html" },
+            Count { label: "articles", n: cat.articles.len(), href: "articles/index.html" },
+        ];
+        let mut ctx = self.context(&path, &self.site.title, "home", &self.site.description, &[]);
+        ctx.insert("counts", &counts);
+        ctx.insert("start_here", &start_here);
+        ctx.insert("paths", &paths);
+        ctx.insert("blockers", &blockers);
+        ctx.insert("has_matrix", &!cat.matrices.is_empty());
+        self.render("index.html", path, &ctx)
+    }
+
+    pub fn matrix_page(&self) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let path = "matrix.html".to_string();
+        let root = String::new();
+        #[derive(Serialize)]
+        struct CellVm {
+            badge: Badge,
+            rules: Vec<LinkVm>,
+            prerequisites: Vec<LinkVm>,
+        }
+        #[derive(Serialize)]
+        struct RowVm {
+            version: String,
+            href: String,
+            cells: Vec<CellVm>,
+        }
+        #[derive(Serialize)]
+        struct MatrixVm {
+            title: String,
+            caption: String,
+            columns: Vec<String>,
+            rows: Vec<RowVm>,
+        }
+        let mut out = Vec::new();
+        for m in &cat.matrices {
+            let comp = &cat.components[m.component.idx()];
+            let plat = &cat.components[m.platform.idx()];
+            let cell = |c: eval::Cell| CellVm {
+                badge: outcome_badge(c.outcome),
+                rules: c.decided_by.iter().map(|r| self.link(r, &root)).collect(),
+                prerequisites: c.prerequisites.iter().map(|p| self.link(&Ref::Prerequisite(*p), &root)).collect(),
+            };
+            let install_rows = (0..comp.versions.len())
+                .map(|v| RowVm {
+                    version: comp.versions[v].title.clone(),
+                    href: format!("{root}components/{}.html", comp.id),
+                    cells: (0..plat.versions.len())
+                        .map(|w| cell(eval::matrix_cell(cat, m.component, v as Ver, m.platform, w as Ver)))
+                        .collect(),
+                })
+                .collect();
+            out.push(MatrixVm {
+                title: m.title.clone(),
+                caption: format!("Installing {} on a clean {} host", comp.title, plat.title),
+                columns: plat.versions.iter().map(|v| v.title.clone()).collect(),
+                rows: install_rows,
+            });
+            if plat.versions.len() > 1 {
+                let upgrade_rows = (0..comp.versions.len())
+                    .map(|v| RowVm {
+                        version: comp.versions[v].title.clone(),
+                        href: format!("{root}components/{}.html", comp.id),
+                        cells: (1..plat.versions.len())
+                            .map(|w| cell(eval::upgrade_cell(cat, m.component, v as Ver, m.platform, w as Ver)))
+                            .collect(),
+                    })
+                    .collect();
+                out.push(MatrixVm {
+                    title: format!("{}: upgrading {} in place", m.title, plat.title),
+                    caption: format!(
+                        "Upgrading {} in place while {} is installed, on a host that has what the catalog's constraints say every such host has",
+                        plat.title, comp.title
+                    ),
+                    columns: plat.versions[1..].iter().map(|v| format!("→ {}", v.title)).collect(),
+                    rows: upgrade_rows,
+                });
+            }
+        }
+        let mut ctx =
+            self.context(&path, "Support matrix", "matrix", "What runs on what, computed from the rules.", &[]);
+        ctx.insert("matrices", &out);
+        self.render("matrix.html", path, &ctx)
+    }
+
+    /// Every tag with what carries it.
+    pub fn tag_pages(&self) -> Vec<Result<PageOut, String>> {
+        let cat = self.cat;
+        let mut tags: std::collections::BTreeMap<String, Vec<Ref>> = std::collections::BTreeMap::new();
+        let mut add = |ts: &[String], r: Ref| {
+            for t in ts {
+                tags.entry(t.clone()).or_default().push(r.clone());
+            }
+        };
+        for i in self.article_order() {
+            add(&cat.articles[i].tags, Ref::Article(ArticleIdx(i as u32), None));
+        }
+        for (i, p) in cat.paths.iter().enumerate() {
+            add(&p.tags, Ref::Path(PathIdx(i as u32), None));
+        }
+        for (i, b) in cat.blockers.iter().enumerate() {
+            add(&b.tags, Ref::Blocker(BlockerIdx(i as u32)));
+        }
+        for (i, p) in cat.prerequisites.iter().enumerate() {
+            add(&p.tags, Ref::Prerequisite(PrereqIdx(i as u32)));
+        }
+        for (i, c) in cat.components.iter().enumerate() {
+            add(&c.tags, Ref::Component(CompIdx(i as u32)));
+        }
+        let mut out = Vec::new();
+        #[derive(Serialize)]
+        struct TagVm {
+            name: String,
+            href: String,
+            count: usize,
+        }
+        let index: Vec<TagVm> = tags
+            .iter()
+            .map(|(t, rs)| TagVm { name: t.clone(), href: format!("../{}", links::tag_url(t)), count: rs.len() })
+            .collect();
+        let mut ctx = self.context("tags/index.html", "Tags", "tags", "Everything by topic.", &[]);
+        ctx.insert("tags", &index);
+        out.push(self.render("tags.html", "tags/index.html".into(), &ctx));
+        for (t, rs) in &tags {
+            let path = links::tag_url(t);
+            let root = root_for(&path);
+            let items: Vec<LinkVm> = rs.iter().map(|r| self.link(r, &root)).collect();
+            let title = format!("Tagged “{t}”");
+            let mut ctx = self.context(&path, &title, "tag", &title, &[("Tags", "tags/index.html")]);
+            ctx.insert("tag", t);
+            ctx.insert("items", &items);
+            out.push(self.render("tag.html", path, &ctx));
+        }
+        out
+    }
+
+    pub fn search_page(&self) -> Result<PageOut, String> {
+        let ctx = self.context("search.html", "Search", "search", "Search the knowledge base.", &[]);
+        self.render("search.html", "search.html".into(), &ctx)
+    }
+
+    pub fn not_found_page(&self) -> Result<PageOut, String> {
+        // Served for any missing URL, at any depth: links must be absolute to work, so they use
+        // `site-url` when configured and fall back to the site root.
+        let mut ctx = self.context("404.html", "Page not found", "404", "", &[]);
+        let base = self.site.site_url.clone().unwrap_or_else(|| "/".to_string());
+        let base = if base.ends_with('/') { base } else { format!("{base}/") };
+        ctx.insert("root", &base);
+        self.render("404.html", "404.html".into(), &ctx)
+    }
+
+    pub fn sitemap(&self, pages: &[String]) -> PageOut {
+        let base = self.site.site_url.clone().unwrap_or_default();
+        let base = if base.is_empty() || base.ends_with('/') { base } else { format!("{base}/") };
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        if base.is_empty() {
+            xml.push_str("<!-- Set `site-url` under [site] in book.toml to get absolute URLs here. -->\n");
+        }
+        xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for p in pages {
+            if p.ends_with(".html") && p != "404.html" {
+                xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", escape_html(&base), escape_html(p)));
+            }
+        }
+        xml.push_str("</urlset>\n");
+        ("sitemap.xml".to_string(), xml.into_bytes())
+    }
+
+    pub fn render(&self, template: &str, path: String, ctx: &tera::Context) -> Result<PageOut, String> {
+        match self.tera.render(template, ctx) {
+            Ok(html) => Ok((path, html.into_bytes())),
+            Err(e) => Err(format!("{template}: {e}")),
+        }
+    }
+}

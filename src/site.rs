@@ -1,0 +1,191 @@
+//! `build`: check, render, and write the site atomically — everything goes into a temporary
+//! directory beside the build directory, which is swapped in only when every file is written.
+//! A failed build leaves the previous site exactly as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Code, Diagnostic, SourceMap, Span};
+use crate::project::Project;
+use crate::render::Renderer;
+use crate::render::highlight::Highlighter;
+
+/// Marks a directory as pathbook output, so `build` never replaces anything else.
+pub const MARKER: &str = ".pathbook-build";
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The knowledge base has errors; they are in the project's diagnostics.
+    #[error("the knowledge base has errors")]
+    Invalid,
+    #[error("{0}")]
+    Render(String),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+    let context = context.into();
+    move |source| BuildError::Io { context, source }
+}
+
+/// Hash of the catalog and articles: identifies what a site (or a printed runbook) was built from.
+pub fn revision(sources: &SourceMap, skip: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for (_, f) in sources.files() {
+        if skip.contains(&f.name.as_str()) {
+            continue;
+        }
+        h.update(f.name.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Renders every file of the site in memory. Template problems land in `project.diags`.
+pub fn render(project: &mut Project, hl: &Highlighter) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+    if project.diags.has_errors() {
+        return Err(BuildError::Invalid);
+    }
+    let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
+    let rev = revision(&project.sources, &[crate::config::CONFIG_FILE]);
+    let renderer = match Renderer::new(&project.catalog, &config, hl, rev, &mut project.sources) {
+        Ok(r) => r,
+        Err(d) => {
+            project.diags.push(d);
+            return Err(BuildError::Invalid);
+        }
+    };
+    let mut files = renderer.render_all().map_err(|msg| {
+        let file = project.sources.add("(theme)", "(theme)", "");
+        project.diags.push(
+            Diagnostic::error(Code::Template, Span::file_start(file), format!("template failed to render: {msg}"))
+                .with_hint(
+                    "a template refers to a value the page does not have; see the theme documentation in README.md",
+                ),
+        );
+        BuildError::Invalid
+    })?;
+    files.extend(content_files(&config.content_dir())?);
+    Ok(files)
+}
+
+/// Builds the site into the configured directory (or `out`), atomically.
+pub fn build(project: &mut Project, hl: &Highlighter, out: Option<&Path>) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
+    let files = render(project, hl)?;
+    let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| config.build_dir());
+    write_atomically(&out_dir, &config.root, &files)?;
+    Ok(BuildReport {
+        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        files: files.len(),
+        bytes: files.iter().map(|(_, b)| b.len() as u64).sum(),
+        elapsed: start.elapsed(),
+        out_dir,
+    })
+}
+
+/// Files next to articles (images, attachments) are published beside them.
+fn content_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    for e in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter().flatten() {
+        if !e.file_type().is_file() || e.path().extension().is_some_and(|x| x == "md") {
+            continue;
+        }
+        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+        let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        if rel.iter().any(|s| s.starts_with('.') || s.ends_with('~') || s.ends_with(".swp")) {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).map_err(io(format!("reading {}", e.path().display())))?;
+        out.push((format!("articles/{}", rel.join("/")), bytes));
+    }
+    Ok(out)
+}
+
+/// Writes `files` into a fresh directory beside `out`, then swaps it in.
+pub fn write_atomically(out: &Path, root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), BuildError> {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root_abs = abs(root);
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+    if out.exists() {
+        let out_abs = abs(out);
+        if root_abs.starts_with(&out_abs) {
+            return Err(BuildError::Refused(format!(
+                "refusing to build into {}: it contains the project itself",
+                out.display()
+            )));
+        }
+        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty && !out.join(MARKER).exists() {
+            return Err(BuildError::Refused(format!(
+                "refusing to replace {}: it is not empty and was not written by pathbook (no {MARKER} file)",
+                out.display()
+            )));
+        }
+    }
+    for (p, _) in files {
+        if p.split('/').any(|s| s == ".." || s.is_empty()) || p.starts_with('/') {
+            return Err(BuildError::Refused(format!("refusing to write outside the build directory: {p}")));
+        }
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".pathbook-tmp-")
+        .tempdir_in(parent)
+        .map_err(io(format!("creating a temporary directory in {}", parent.display())))?;
+    let base = tmp.path().to_path_buf();
+    files.par_iter().try_for_each(|(rel, bytes)| {
+        let dest = base.join(rel);
+        if let Some(d) = dest.parent() {
+            std::fs::create_dir_all(d).map_err(io(format!("creating {}", d.display())))?;
+        }
+        std::fs::write(&dest, bytes).map_err(io(format!("writing {}", dest.display())))
+    })?;
+    std::fs::write(base.join(MARKER), "written by pathbook; safe to delete with the whole directory\n")
+        .map_err(io("writing the build marker"))?;
+    let staged = tmp.keep();
+    // The swap: move the old site aside, move the new one in, then delete the old one.
+    let old = if out.exists() {
+        let aside = parent.join(format!(".pathbook-old-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&aside);
+        if let Err(e) = std::fs::rename(out, &aside) {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(io(format!("moving the previous site {} aside", out.display()))(e));
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(&staged, out) {
+        if let Some(aside) = &old {
+            let _ = std::fs::rename(aside, out);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(io(format!("moving the new site into {}", out.display()))(e));
+    }
+    if let Some(aside) = old {
+        let _ = std::fs::remove_dir_all(aside);
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The built site in a real browser (headless Chromium), opened from disk as a reader would:
+//! search, follow a result, and look at what is there. Screenshots land in
+//! `target/test-artifacts/` for a human to look at.
+
+mod common;
+
+use common::browser::Browser;
+use common::repo;
+
+fn build_site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let o = std::process::Command::new(common::BIN)
+        .arg("--root")
+        .arg(repo())
+        .args(["build", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (dir, out)
+}
+
+#[test]
+fn search_from_disk_then_follow_the_first_result_to_the_blocker() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    let home = format!("file://{}", out.join("index.html").display());
+    b.goto(&home);
+    b.wait_for("#search-input", 10);
+    b.screenshot("home.png");
+
+    // "/" focuses the search box, as on most documentation sites.
+    b.keys("/");
+    b.wait_until(5, "search focus", |b| b.eval("return document.activeElement.id") == "search-input");
+    b.keys("PowerShell");
+    let first = b.wait_for("#search-results a[role=option]", 10);
+    let results = b.find_all("#search-results a[role=option]");
+    assert!(results.len() >= 3, "several results for PowerShell");
+    assert!(
+        b.text(&first).contains("Windows PowerShell blocks the in-place upgrade"),
+        "first result: {}",
+        b.text(&first)
+    );
+    b.screenshot("search.png");
+    b.click(&first);
+    b.wait_until(10, "the blocker page", |b| b.url().ends_with("blockers/powershell-blocks-os-upgrade.html"));
+
+    // The blocker page: "Referenced by" lists the article and paths that point here.
+    let referenced = b.find_all("section.referenced-by li a");
+    let titles: Vec<String> = referenced.iter().map(|e| b.text(e)).collect();
+    assert!(
+        titles.iter().any(|t| t.contains("Why an in-place Windows upgrade under Exchange 2007 fails")),
+        "{titles:?}"
+    );
+    assert!(titles.iter().any(|t| t.starts_with("Same hardware")), "{titles:?}");
+    // The PowerShell block is highlighted: tokens are styled spans with a real colour.
+    let token = b.wait_for("pre.code[data-lang=powershell] span[class*='hl-']", 5);
+    assert!(!b.text(&token).is_empty());
+    let colours = b.eval(
+        "const spans = document.querySelectorAll(\"pre.code[data-lang=powershell] span[class*='hl-']\");\
+         return new Set(Array.from(spans).map(s => getComputedStyle(s).color)).size;",
+    );
+    assert!(colours.as_u64().unwrap_or(0) >= 3, "tokens are coloured by kind: {colours} distinct colours");
+    b.screenshot("blocker.png");
+
+    // A path page with its diagram.
+    b.goto(&format!("file://{}", out.join("paths/rebuild-same-hardware.html").display()));
+    b.wait_for("svg.diagram", 10);
+    let width = b.eval("return document.querySelector('svg.diagram').getBoundingClientRect().width");
+    assert!(width.as_f64().unwrap_or(0.0) > 300.0, "the diagram is drawn at a readable size: {width}");
+    b.screenshot("path.png");
+
+    // Dark mode: the toggle switches and the choice survives a reload.
+    let toggle = b.wait_for("#theme-toggle", 5);
+    let before = b.eval("return getComputedStyle(document.body).backgroundColor");
+    b.click(&toggle);
+    let after = b.eval("return getComputedStyle(document.body).backgroundColor");
+    assert_ne!(before, after);
+    b.goto(&format!("file://{}", out.join("blockers/mixed-os-cluster.html").display()));
+    b.wait_for("main", 5);
+    assert_eq!(b.eval("return getComputedStyle(document.body).backgroundColor"), after, "theme choice persists");
+    b.screenshot("blocker-dark.png");
+}
+
+#[test]
+fn the_search_page_lists_results_and_links_to_headings() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    b.goto(&format!("file://{}?q=ServerManagerCmd", out.join("search.html").display()));
+    b.wait_for("#search-page-results li a", 10);
+    let hrefs: Vec<String> = b.find_all("#search-page-results li a").iter().filter_map(|e| b.attr(e, "href")).collect();
+    assert!(hrefs.iter().any(|h| h.contains("articles/prerequisites-by-role.html#")), "{hrefs:?}");
+}
+
+#[test]
+fn small_screens_get_a_menu_button() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    b.resize(390, 844);
+    b.goto(&format!("file://{}", out.join("articles/choosing-a-path.html").display()));
+    let button = b.wait_for(".nav-toggle", 5);
+    assert_eq!(b.eval("return getComputedStyle(document.getElementById('mainnav')).display"), "none");
+    b.click(&button);
+    assert_eq!(b.eval("return getComputedStyle(document.getElementById('mainnav')).display"), "block");
+    let overflow = b.eval("return document.documentElement.scrollWidth > window.innerWidth");
+    assert_eq!(overflow, false, "no horizontal scrolling on a phone");
+    b.screenshot("article-mobile.png");
+}

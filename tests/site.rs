@@ -1,0 +1,515 @@
+//! `pathbook build`, driven through the binary and checked on its output: every internal link and
+//! fragment resolves, the site works under a sub-path behind a real static server, hostile text
+//! renders as text, a failed build leaves the previous site untouched, and themes override.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use common::{Kb, repo};
+use scraper::{Html, Selector};
+
+fn build(root: &Path, out: &Path) -> std::process::Output {
+    std::process::Command::new(common::BIN)
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--out"])
+        .arg(out)
+        .output()
+        .expect("run pathbook build")
+}
+
+/// Builds the shipped knowledge base once per test into a fresh directory.
+fn built_shipped() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let o = build(&repo(), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (dir, out)
+}
+
+fn html_files(out: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+fn is_external(link: &str) -> bool {
+    link.starts_with("http://")
+        || link.starts_with("https://")
+        || link.starts_with("mailto:")
+        || link.starts_with("data:")
+}
+
+/// `href`/`src` values of a document.
+fn links(doc: &Html) -> Vec<String> {
+    let sel = Selector::parse("[href], [src]").unwrap();
+    doc.select(&sel)
+        .flat_map(|e| [e.value().attr("href"), e.value().attr("src")])
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+fn ids(doc: &Html) -> BTreeSet<String> {
+    let sel = Selector::parse("[id]").unwrap();
+    doc.select(&sel).filter_map(|e| e.value().attr("id").map(str::to_string)).collect()
+}
+
+/// Joins a relative link onto a `/`-separated path and normalises `.` and `..`.
+fn join(base_file: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = if link.starts_with('/') {
+        Vec::new()
+    } else {
+        let mut p: Vec<&str> = base_file.split('/').collect();
+        p.pop();
+        p
+    };
+    for seg in link.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn every_internal_link_and_fragment_resolves() {
+    let (_dir, out) = built_shipped();
+    let files = html_files(&out);
+    assert!(files.len() > 60, "expected a full site, got {} pages", files.len());
+    let mut id_cache: HashMap<PathBuf, BTreeSet<String>> = HashMap::new();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for file in &files {
+        let rel = file.strip_prefix(&out).unwrap().to_string_lossy().replace('\\', "/");
+        if rel == "404.html" {
+            continue; // served at any depth; it links from the site root on purpose
+        }
+        let doc = Html::parse_document(&std::fs::read_to_string(file).unwrap());
+        for link in links(&doc) {
+            if is_external(&link) {
+                continue;
+            }
+            assert!(!link.starts_with('/'), "{rel}: root-absolute link {link} breaks sub-path hosting");
+            let (path_part, fragment) = match link.split_once('#') {
+                Some((p, f)) => (p.to_string(), Some(f.to_string())),
+                None => (link.clone(), None),
+            };
+            let path_part = path_part.split('?').next().unwrap_or("").to_string();
+            let target_rel = if path_part.is_empty() { rel.clone() } else { join(&rel, &path_part) };
+            let target = out.join(&target_rel);
+            checked += 1;
+            if !target.is_file() {
+                problems.push(format!("{rel}: {link} → missing {target_rel}"));
+                continue;
+            }
+            if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+                let ids = id_cache
+                    .entry(target.clone())
+                    .or_insert_with(|| ids(&Html::parse_document(&std::fs::read_to_string(&target).unwrap())));
+                if !ids.contains(&f) {
+                    problems.push(format!("{rel}: {link} → no id `{f}` in {target_rel}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} broken of {checked} links:\n{}", problems.len(), problems.join("\n"));
+    assert!(checked > 1000, "checked only {checked} links");
+}
+
+#[test]
+fn the_site_has_every_page_kind() {
+    let (_dir, out) = built_shipped();
+    for page in [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "matrix.html",
+        "search.html",
+        "tags/index.html",
+        "components/index.html",
+        "components/powershell.html",
+        "blockers/index.html",
+        "blockers/powershell-blocks-os-upgrade.html",
+        "prerequisites/index.html",
+        "prerequisites/edge-transport-needs-ad-lds.html",
+        "paths/index.html",
+        "paths/rebuild-same-hardware.html",
+        "articles/index.html",
+        "articles/choosing-a-path.html",
+        "assets/style.css",
+        "assets/highlight.css",
+        "assets/pathbook.js",
+        "assets/search-index.js",
+        "assets/elasticlunr.min.js",
+    ] {
+        assert!(out.join(page).is_file(), "missing {page}");
+    }
+    // Path pages carry their diagram, steps with anchors, and prev/next step links.
+    let path = std::fs::read_to_string(out.join("paths/rebuild-same-hardware.html")).unwrap();
+    let doc = Html::parse_document(&path);
+    let svg = Selector::parse("figure.diagram-figure svg.diagram").unwrap();
+    assert_eq!(doc.select(&svg).count(), 1);
+    assert!(
+        path.contains("✓ clears hard: Windows PowerShell blocks the in-place upgrade"),
+        "diagram shows what step 4 clears"
+    );
+    let step = Selector::parse("li.step#remove-powershell a[rel=next]").unwrap();
+    assert_eq!(doc.select(&step).next().and_then(|a| a.value().attr("href")), Some("#remove-third-party"));
+    // The matrix cell for RTM on 2008 links to the rule that decides it.
+    let matrix = std::fs::read_to_string(out.join("matrix.html")).unwrap();
+    assert!(matrix.contains("href=\"blockers/exchange-rtm-not-on-2008.html\""));
+    // Every heading in an article has an anchor.
+    let article =
+        Html::parse_document(&std::fs::read_to_string(out.join("articles/in-place-upgrade-story.html")).unwrap());
+    let headings = Selector::parse(".prose h2").unwrap();
+    for h in article.select(&headings) {
+        let id = h.value().attr("id").expect("heading id");
+        assert!(h.inner_html().contains(&format!("href=\"#{id}\"")), "anchor link on {id}");
+    }
+}
+
+#[test]
+fn referenced_by_lists_what_links_here() {
+    let (_dir, out) = built_shipped();
+    let doc =
+        Html::parse_document(&std::fs::read_to_string(out.join("blockers/powershell-blocks-os-upgrade.html")).unwrap());
+    let sel = Selector::parse("section.referenced-by a").unwrap();
+    let hrefs: BTreeSet<String> = doc.select(&sel).filter_map(|a| a.value().attr("href").map(str::to_string)).collect();
+    for expected in [
+        "../articles/in-place-upgrade-story.html",
+        "../paths/rebuild-same-hardware.html",
+        "../paths/in-place-os-upgrade.html",
+        "../components/powershell.html",
+    ] {
+        assert!(hrefs.contains(expected), "{expected} missing from {hrefs:?}");
+    }
+}
+
+#[test]
+fn highlighted_code_and_search_index() {
+    let (_dir, out) = built_shipped();
+    let page = std::fs::read_to_string(out.join("articles/prerequisites-by-role.html")).unwrap();
+    assert!(page.contains("<pre class=\"code\" data-lang=\"powershell\" data-label=\"PowerShell\">"));
+    assert!(page.contains("<pre class=\"code\" data-lang=\"xml\" data-label=\"XML\">"));
+    assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
+    let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
+    assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
+    let index = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
+    let json = index.trim().strip_prefix("window.pathbookSearch = ").and_then(|s| s.strip_suffix(';')).unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let docs = v["docs"].as_array().unwrap();
+    let kinds: BTreeSet<&str> = docs.iter().map(|d| d[2].as_str().unwrap()).collect();
+    assert_eq!(kinds, BTreeSet::from(["article", "blocker", "component", "path", "prerequisite", "section", "step"]));
+    assert!(
+        docs.iter().any(|d| d[1].as_str().unwrap().starts_with("articles/prerequisites-by-role.html#")),
+        "sections link to headings"
+    );
+    assert!(v["index"]["index"]["body"].is_object(), "an elasticlunr index");
+}
+
+#[test]
+fn output_makes_no_network_requests() {
+    let (_dir, out) = built_shipped();
+    for file in html_files(&out) {
+        let doc = Html::parse_document(&std::fs::read_to_string(&file).unwrap());
+        let sel = Selector::parse("script[src], link[href], img[src], iframe, object, embed").unwrap();
+        for e in doc.select(&sel) {
+            let v = e.value();
+            let url = v.attr("src").or(v.attr("href")).unwrap_or("");
+            let is_hyperlink = v.name() == "link" && v.attr("rel") != Some("stylesheet");
+            assert!(is_hyperlink || !url.contains("//"), "{}: loads {url}", file.display());
+        }
+    }
+    for asset in ["assets/style.css", "assets/pathbook.js"] {
+        let text = std::fs::read_to_string(out.join(asset)).unwrap();
+        assert!(
+            !text.contains("http://") && !text.contains("https://") && !text.contains("@import"),
+            "{asset} fetches something"
+        );
+    }
+}
+
+// ----- a real static server under a sub-path --------------------------------------------------
+
+fn http_get(port: u16, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = buf[(split + 4).min(buf.len())..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { return out };
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+}
+
+#[test]
+fn crawled_under_a_sub_path_every_page_is_reachable() {
+    let (_dir, out) = built_shipped();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().nest_service("/kb", tower_http::services::ServeDir::new(&out));
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue = VecDeque::from(["/kb/index.html".to_string()]);
+    let mut bad: BTreeMap<String, u16> = BTreeMap::new();
+    while let Some(url) = queue.pop_front() {
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let (status, body) = http_get(port, &url);
+        if status != 200 {
+            bad.insert(url, status);
+            continue;
+        }
+        if url.ends_with(".html") {
+            let doc = Html::parse_document(&String::from_utf8_lossy(&body));
+            for link in links(&doc) {
+                if is_external(&link) || link.starts_with('#') {
+                    continue;
+                }
+                let path = link.split('#').next().unwrap().split('?').next().unwrap();
+                let next = format!("/{}", join(url.trim_start_matches('/'), path));
+                assert!(next.starts_with("/kb/"), "{url} links out of the sub-path: {link}");
+                queue.push_back(next);
+            }
+        }
+    }
+    assert!(bad.is_empty(), "not 200: {bad:?}");
+    let all: BTreeSet<String> = html_files(&out)
+        .iter()
+        .map(|f| format!("/kb/{}", f.strip_prefix(&out).unwrap().to_string_lossy()))
+        .filter(|u| u != "/kb/404.html")
+        .collect();
+    let unreachable: Vec<&String> = all.difference(&seen).collect();
+    assert!(unreachable.is_empty(), "pages not reachable from the home page: {unreachable:?}");
+    // The search index and the scripts it needs are served too.
+    assert_eq!(http_get(port, "/kb/assets/search-index.js").0, 200);
+    assert_eq!(http_get(port, "/kb/assets/elasticlunr.min.js").0, 200);
+}
+
+// ----- escaping --------------------------------------------------------------------------------
+
+const HOSTILE: &str = r#"<script>alert("x")</script> & "quotes" {{ config }} {% raw %}"#;
+
+#[test]
+fn hostile_text_renders_as_text() {
+    let kb = Kb::new();
+    let title = serde_json::to_string(HOSTILE).unwrap();
+    kb.write(
+        "rules/x.yaml",
+        format!(
+            r#"components:
+  - id: os
+    title: {title}
+    kind: os
+    versions: [v1, v2]
+    summary: {title}
+    description: {title}
+    also_known_as: [{title}]
+    sources: [{{title: {title}, url: "javascript:alert(1)"}}]
+blockers:
+  - id: b
+    title: {title}
+    severity: hard
+    blocks: upgrade os@v2
+    when: os@v1
+    summary: {title}
+    symptoms: {title}
+    explanation: "<img src=x onerror=alert(1)>"
+    sources: [{{title: {title}}}]
+paths:
+  - id: p
+    title: {title}
+    applies_to: os@v1
+    hosts: [{{id: h, title: {title}, existing: true}}]
+    goal: [{{host: h, require: os@v1}}]
+    outcome: supported
+    sources: [{{title: t}}]
+    steps:
+      - id: s
+        title: {title}
+        host: h
+        instructions: {title}
+        rules: [blocker:b]
+"#
+        ),
+    );
+    kb.write("book.toml", format!("[book]\ntitle = {}\n", toml_string(HOSTILE)));
+    kb.write(
+        "content/a.md",
+        format!(
+            "---\ntitle: {title}\nsummary: {title}\ntags: [{title}]\n---\n\n{HOSTILE}\n\n<script>alert(2)</script>\n"
+        ),
+    );
+    let out = kb.path().join("out");
+    let o = build(kb.path(), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut pages = 0;
+    for file in html_files(&out) {
+        let html = std::fs::read_to_string(&file).unwrap();
+        let name = file.display().to_string();
+        assert!(!html.contains("<script>alert"), "{name}: live script");
+        assert!(!html.contains("<img src=x"), "{name}: live markup");
+        assert!(!html.contains("javascript:alert"), "{name}: javascript: URL");
+        if html.contains("&lt;script&gt;alert") {
+            pages += 1;
+            assert!(
+                html.contains("{{ config }}") && html.contains("{% raw %}"),
+                "{name}: template syntax shown literally"
+            );
+            assert!(html.contains("&amp;") && (html.contains("&quot;quotes&quot;") || html.contains("\"quotes\"")));
+        }
+    }
+    assert!(pages >= 5, "the hostile title appears, escaped, on the entity pages ({pages})");
+    let index = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
+    assert!(!index.contains("</script>"), "search data cannot close a script element");
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+// ----- atomicity --------------------------------------------------------------------------------
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_untouched() {
+    let kb = Kb::shipped();
+    let out = kb.path().join("site");
+    assert!(build(kb.path(), &out).status.success());
+    let before = snapshot(&out);
+    assert!(before.len() > 60);
+    let article = "content/choosing-a-path.md";
+    kb.write(article, kb.read(article) + "\nSee [this](blocker:no-such-blocker).\n");
+    let o = build(kb.path(), &out);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let (line, col) = common::locate(&kb.read(article), "blocker:no-such-blocker", 0);
+    assert!(err.contains(&format!("--> {article}:{line}:{col}")), "{err}");
+    assert!(err.contains("previous site was left untouched"), "{err}");
+    assert_eq!(snapshot(&out), before, "output changed after a failed build");
+    let leftovers: Vec<_> = std::fs::read_dir(kb.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".pathbook"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary directories left behind: {leftovers:?}");
+}
+
+#[test]
+fn a_successful_rebuild_replaces_the_site_and_never_touches_foreign_directories() {
+    let kb = Kb::shipped();
+    let out = kb.path().join("site");
+    assert!(build(kb.path(), &out).status.success());
+    std::fs::write(out.join("stale.html"), "old").unwrap();
+    assert!(build(kb.path(), &out).status.success());
+    assert!(!out.join("stale.html").exists(), "the new site replaces the old one");
+    // A directory pathbook did not write is refused, not deleted.
+    let foreign = kb.path().join("precious");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let o = build(kb.path(), &foreign);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refusing to replace"));
+    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine");
+    // Nor the project itself.
+    let o = build(kb.path(), kb.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(kb.path().join("book.toml").exists());
+}
+
+// ----- themes -----------------------------------------------------------------------------------
+
+#[test]
+fn a_project_theme_overrides_templates_one_by_one() {
+    let kb = Kb::shipped();
+    let base = std::fs::read_to_string(repo().join("themes/default/templates/blocker.html")).unwrap();
+    kb.write("book.toml", kb.read("book.toml").replace("theme-dir = \"themes/default\"", "theme-dir = \"my-theme\""));
+    kb.write("my-theme/templates/blocker.html", base.replace("<h1>", "<h1 data-custom=\"yes\">"));
+    kb.write("my-theme/static/extra.css", "body { }");
+    let out = kb.path().join("site");
+    let o = build(kb.path(), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read_to_string(out.join("blockers/mixed-os-cluster.html")).unwrap().contains("data-custom=\"yes\"")
+    );
+    assert!(!std::fs::read_to_string(out.join("paths/rebuild-same-hardware.html")).unwrap().contains("data-custom"));
+    assert!(out.join("assets/extra.css").is_file());
+    // A template that does not parse is a located diagnostic, and nothing is written.
+    kb.write(
+        "my-theme/templates/path.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n",
+    );
+    let before = snapshot(&out);
+    let o = build(kb.path(), &out);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error[PB025]") && err.contains("--> my-theme/templates/path.html:3:"), "{err}");
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn a_project_without_a_theme_folder_uses_the_built_in_theme() {
+    let kb = Kb::shipped();
+    kb.write("book.toml", kb.read("book.toml").replace("theme-dir = \"themes/default\"\n", ""));
+    let out = kb.path().join("site");
+    let o = build(kb.path(), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let built_in = snapshot(&out);
+    assert_eq!(
+        built_in["assets/style.css"],
+        std::fs::read(repo().join("themes/default/static/style.css")).unwrap(),
+        "the embedded theme is the repository's theme"
+    );
+}
+
+#[test]
+fn every_default_theme_file_is_embedded() {
+    let embedded: BTreeSet<&str> = pathbook::render::theme::DEFAULT.iter().map(|(p, _)| *p).collect();
+    let on_disk: BTreeSet<String> = walkdir::WalkDir::new(repo().join("themes/default"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(repo().join("themes/default")).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect();
+    let on_disk: BTreeSet<&str> = on_disk.iter().map(String::as_str).collect();
+    assert_eq!(embedded, on_disk, "add new theme files to the list in src/render/theme.rs");
+}
