@@ -216,6 +216,8 @@ pub struct Simulation {
     /// Watched blockers whose condition held before a step and no longer after it: the step
     /// cleared them (only filled by [`simulate_watching`]).
     pub cleared: Vec<(usize, BlockerIdx)>,
+    /// `(step, prerequisite)`: prerequisites that applied to a step (their scope held), met or not.
+    pub in_scope: Vec<(usize, PrereqIdx)>,
 }
 
 impl Simulation {
@@ -267,6 +269,8 @@ pub fn pattern_matches(pattern: &Pattern, action: &Action, state: &HostState) ->
 
 /// The prerequisites and blockers that concern an action on a host in `state`.
 pub struct Verdict {
+    /// Prerequisites whose pattern matches and whose scope holds, met or not.
+    pub in_scope: Vec<PrereqIdx>,
     pub unmet: Vec<PrereqIdx>,
     pub hard: Vec<BlockerIdx>,
     pub breaks: Vec<BlockerIdx>,
@@ -276,7 +280,14 @@ pub struct Verdict {
 
 /// Evaluates the rules for one action on one host, before the action.
 pub fn judge(cat: &Catalog, action: &Action, state: &HostState) -> Verdict {
-    let mut v = Verdict { unmet: vec![], hard: vec![], breaks: vec![], unsupported: vec![], warnings: vec![] };
+    let mut v = Verdict {
+        in_scope: vec![],
+        unmet: vec![],
+        hard: vec![],
+        breaks: vec![],
+        unsupported: vec![],
+        warnings: vec![],
+    };
     let mut seen_p = BTreeSet::new();
     let mut seen_b = BTreeSet::new();
     for (c, _) in action.targets() {
@@ -285,8 +296,11 @@ pub fn judge(cat: &Catalog, action: &Action, state: &HostState) -> Verdict {
                 continue;
             }
             let pr = &cat.prerequisites[p.idx()];
-            if pattern_matches(&pr.for_, action, state) && state.holds(&pr.when) && !state.holds(&pr.requires) {
-                v.unmet.push(p);
+            if pattern_matches(&pr.for_, action, state) && state.holds(&pr.when) {
+                v.in_scope.push(p);
+                if !state.holds(&pr.requires) {
+                    v.unmet.push(p);
+                }
             }
         }
         for &b in &cat.blockers_by_component[c.idx()] {
@@ -440,6 +454,7 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
     let mut stopped_at = None;
     let mut unsupported = false;
     let mut cleared = Vec::new();
+    let mut in_scope = Vec::new();
     for (i, step) in path.steps.iter().enumerate() {
         if !start.holds(&step.when) {
             events.push(Event::Skipped { step: i });
@@ -448,8 +463,16 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
         let on = rule_host(step);
         let verdict = match on {
             Some(h) if step.action != Action::Manual => judge(cat, &step.action, &hosts[h.idx()]),
-            _ => Verdict { unmet: vec![], hard: vec![], breaks: vec![], unsupported: vec![], warnings: vec![] },
+            _ => Verdict {
+                in_scope: vec![],
+                unmet: vec![],
+                hard: vec![],
+                breaks: vec![],
+                unsupported: vec![],
+                warnings: vec![],
+            },
         };
+        in_scope.extend(verdict.in_scope.iter().map(|p| (i, *p)));
         let mut stop = false;
         for p in &verdict.unmet {
             let satisfied_later = later_step_establishing(path, &start, i, &cat.prerequisites[p.idx()].requires);
@@ -515,7 +538,7 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
     } else {
         Outcome::Supported
     };
-    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals, cleared }
+    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals, cleared, in_scope }
 }
 
 /// The first later step (applicable to `start`) whose action installs or upgrades a component

@@ -20,6 +20,7 @@ pub mod eval;
 pub mod expr;
 pub mod markdown;
 pub mod model;
+pub mod pdf;
 pub mod project;
 pub mod render;
 pub mod site;

@@ -37,6 +37,19 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RunbookFormat {
+    Html,
+    Md,
+    Pdf,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Paper {
+    A4,
+    Letter,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate the catalog and articles: shape, references, path simulation, content and graph
@@ -55,6 +68,23 @@ enum Command {
         /// Write the site here instead of the configured build directory.
         #[arg(short, long)]
         out: Option<PathBuf>,
+    },
+    /// Print one path's runbook: a standalone HTML file, a Markdown checklist, or a PDF
+    /// (printed by a local headless Chromium).
+    Runbook {
+        /// The path's id (see `paths/` in the built site, or `pathbook check`).
+        path: String,
+        #[arg(long, value_enum, default_value_t = RunbookFormat::Html)]
+        format: RunbookFormat,
+        /// Where to write it (default: standard output; for PDF, PATH-ID.pdf).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Paper size for printing.
+        #[arg(long, value_enum, default_value_t = Paper::A4)]
+        paper: Paper,
+        /// The Chromium binary for `--format pdf` (default: found on PATH).
+        #[arg(long)]
+        chromium: Option<PathBuf>,
     },
     /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
     Schema {
@@ -88,6 +118,81 @@ fn style(choice: ColorChoice) -> Style {
                 Style::Plain
             }
         }
+    }
+}
+
+/// Loads and checks the project; prints diagnostics; `None` when it has errors.
+fn checked_project(root: &std::path::Path, color: ColorChoice) -> anyhow::Result<Option<Project>> {
+    let project = Project::check(root);
+    if !project.diags.is_empty() {
+        std::io::stderr()
+            .write_all(diag::render_human(&project.diags.items, &project.sources, style(color)).as_bytes())?;
+    }
+    Ok((!project.diags.has_errors()).then_some(project))
+}
+
+fn runbook(
+    root: &std::path::Path,
+    color: ColorChoice,
+    path_id: &str,
+    format: RunbookFormat,
+    output: Option<PathBuf>,
+    paper: Paper,
+    chromium: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use pathbook::render::runbook::{Spec, markdown};
+    let Some(mut project) = checked_project(root, color)? else {
+        eprintln!("runbook not written: the knowledge base has errors");
+        return Ok(ExitCode::from(1));
+    };
+    let Some(&idx) = project.catalog.path_ids.get(path_id) else {
+        let ids: Vec<&str> = project.catalog.paths.iter().map(|p| p.id.as_str()).collect();
+        eprintln!("error: no path `{path_id}`; paths: {}", ids.join(", "));
+        return Ok(ExitCode::from(2));
+    };
+    let Some(config) = project.config.clone() else { return Ok(ExitCode::from(1)) };
+    let hl = pathbook::render::highlight::Highlighter::new();
+    let revision = pathbook::site::revision(&project.sources, &[pathbook::config::CONFIG_FILE]);
+    let renderer = match pathbook::render::Renderer::new(&project.catalog, &config, &hl, revision, &mut project.sources)
+    {
+        Ok(r) => r,
+        Err(d) => {
+            std::io::stderr().write_all(diag::render_human(&[d], &project.sources, style(color)).as_bytes())?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let spec = Spec::whole(&project.catalog, idx);
+    let paper = if paper == Paper::Letter { "letter" } else { "A4" };
+    match format {
+        RunbookFormat::Md => {
+            let vm = renderer.runbook_vm(&spec, "", "");
+            write_out(output.as_deref(), markdown(&vm).as_bytes())?;
+        }
+        RunbookFormat::Html => {
+            let html = renderer.runbook_standalone(&spec, paper).map_err(anyhow::Error::msg)?;
+            write_out(output.as_deref(), html.as_bytes())?;
+        }
+        RunbookFormat::Pdf => {
+            let chromium = match pathbook::pdf::find_chromium(chromium) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let html = renderer.runbook_standalone(&spec, paper).map_err(anyhow::Error::msg)?;
+            let out = output.unwrap_or_else(|| PathBuf::from(format!("{path_id}.pdf")));
+            pathbook::pdf::print(&html, &out, &chromium)?;
+            eprintln!("wrote {}", out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(p) => std::fs::write(p, bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display())),
+        None => Ok(std::io::stdout().write_all(bytes)?),
     }
 }
 
@@ -164,6 +269,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Runbook { path, format, output, paper, chromium } => {
+            runbook(&cli.root, cli.color, &path, format, output, paper, chromium.as_deref())
         }
         Command::Schema { front_matter } => {
             let schema = if front_matter { raw::front_matter_schema() } else { raw::catalog_schema() };

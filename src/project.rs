@@ -45,7 +45,7 @@ impl Project {
         // A file that failed to parse takes its ids with it: simulating the rest would report
         // mismatches caused by the missing rules.
         let load_failed = diags.has_errors();
-        let (resolved, resolve_diags) = catalog::resolve(loaded, &sources, &config.content_dir());
+        let (resolved, resolve_diags) = catalog::resolve(loaded, &sources, &config.content_dir(), load_failed);
         diags.extend(resolve_diags);
         Project {
             root: root.to_path_buf(),

@@ -443,6 +443,19 @@ fn malformed_yaml_does_not_hide_other_files() {
 }
 
 #[test]
+fn a_file_that_does_not_parse_does_not_cascade_into_unknown_ids() {
+    let kb = base();
+    // The blocker's file breaks; the path's reference to it must not be reported as well.
+    let text = kb.read("rules/base.yaml");
+    let (rules, paths) = text.split_at(text.find("paths:").unwrap());
+    kb.write("rules/base.yaml", format!("{rules}  - id: [broken\n"));
+    kb.write("rules/paths.yaml", paths);
+    let (status, diags) = kb.check_json();
+    assert_eq!(status, 1);
+    assert!(diags.iter().all(|d| d.file == "rules/base.yaml"), "{diags:#?}");
+}
+
+#[test]
 fn hostile_strings_in_ids_are_rejected_with_a_location() {
     let kb = base();
     kb.write("rules/bad.yaml", "components:\n  - id: \"<script>alert(1)</script>\"\n    title: X\n");

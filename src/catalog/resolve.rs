@@ -101,9 +101,19 @@ struct Resolver<'a> {
     ids: Ids,
     rules_complete: bool,
     pending: Vec<Pending>,
+    /// A file failed to load: its ids are missing, so "unknown id" reports would be echoes of
+    /// that one error rather than findings of their own.
+    load_failed: bool,
 }
 
-pub fn resolve(loaded: Loaded, sources: &SourceMap, content_dir: &Path) -> (Resolved, Vec<Diagnostic>) {
+/// Resolves everything loaded. `load_failed` says a file could not be parsed; then references
+/// to unknown ids are not reported (they are most likely defined in that file).
+pub fn resolve(
+    loaded: Loaded,
+    sources: &SourceMap,
+    content_dir: &Path,
+    load_failed: bool,
+) -> (Resolved, Vec<Diagnostic>) {
     let mut r = Resolver {
         sources,
         content_dir,
@@ -112,6 +122,7 @@ pub fn resolve(loaded: Loaded, sources: &SourceMap, content_dir: &Path) -> (Reso
         ids: Ids::default(),
         rules_complete: true,
         pending: Vec::new(),
+        load_failed,
     };
     r.declare(&loaded);
     r.components(&loaded);
@@ -139,6 +150,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn err(&mut self, d: Diagnostic) {
+        if self.load_failed && matches!(d.code, Code::UnknownComponent | Code::UnresolvedReference) {
+            return;
+        }
         self.diags.push(d);
     }
 
@@ -1002,7 +1016,7 @@ impl<'a> Resolver<'a> {
                 self.err(d);
             }
         }
-        if steps.is_empty() {
+        if p.steps.is_empty() {
             self.err(Diagnostic::error(Code::Shape, span, format!("path `{}` has no steps", p.id.value)));
         }
         self.sources_warning(span, "path", &p.id.value, &p.sources);

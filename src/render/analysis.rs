@@ -29,6 +29,8 @@ pub struct PathSummary {
     pub fires: Vec<(usize, BlockerIdx)>,
     /// Shortest and longest total of the step estimates over the starting states.
     pub minutes: (u32, u32),
+    /// `(step, prerequisite)`: in scope at that step for some starting state.
+    pub prereqs: Vec<(usize, PrereqIdx)>,
 }
 
 pub fn analyze(cat: &Catalog, max_states: u64) -> Vec<PathSummary> {
@@ -44,6 +46,7 @@ fn analyze_path(cat: &Catalog, path: &MigrationPath, max_states: u64) -> PathSum
     let mut clears = Vec::new();
     let mut fires = Vec::new();
     let mut minutes = (u32::MAX, 0);
+    let mut prereqs = Vec::new();
     for s in &states {
         let sim = eval::simulate_watching(cat, path, s, &watch);
         let total: u32 = path
@@ -57,6 +60,11 @@ fn analyze_path(cat: &Catalog, path: &MigrationPath, max_states: u64) -> PathSum
         for c in &sim.cleared {
             if !clears.contains(c) {
                 clears.push(*c);
+            }
+        }
+        for p in &sim.in_scope {
+            if !prereqs.contains(p) {
+                prereqs.push(*p);
             }
         }
         for e in &sim.events {
@@ -85,10 +93,11 @@ fn analyze_path(cat: &Catalog, path: &MigrationPath, max_states: u64) -> PathSum
     }
     clears.sort();
     fires.sort();
+    prereqs.sort();
     let mut groups: Vec<OutcomeGroup> = groups.into_values().collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.outcome.cmp(&b.outcome)));
     if states.is_empty() {
         minutes = (0, 0);
     }
-    PathSummary { states: states.len(), too_large: false, groups, clears, fires, minutes }
+    PathSummary { states: states.len(), too_large: false, groups, clears, fires, minutes, prereqs }
 }

@@ -9,6 +9,7 @@ pub mod highlight;
 pub mod links;
 pub mod md;
 pub mod pages;
+pub mod runbook;
 pub mod search;
 pub mod theme;
 
@@ -107,7 +108,7 @@ impl<'a> Renderer<'a> {
             site,
             backlinks: Backlinks::build(cat),
             analysis: analysis::analyze(cat, config.check.max_states),
-            runbooks: false,
+            runbooks: true,
         })
     }
 
@@ -124,6 +125,8 @@ impl<'a> Renderer<'a> {
             Matrix,
             Search,
             NotFound,
+            Runbook(usize),
+            AllRunbooks,
         }
         let cat = self.cat;
         let mut jobs = vec![Job::Home, Job::Matrix, Job::Search, Job::NotFound];
@@ -133,6 +136,10 @@ impl<'a> Renderer<'a> {
         jobs.extend((0..cat.prerequisites.len()).map(Job::Prereq));
         jobs.extend((0..cat.paths.len()).map(Job::Path));
         jobs.extend((0..cat.articles.len()).map(Job::Article));
+        if self.runbooks {
+            jobs.extend((0..cat.paths.len()).map(Job::Runbook));
+            jobs.push(Job::AllRunbooks);
+        }
         let mut pages: Vec<Result<PageOut, String>> = jobs
             .par_iter()
             .map(|job| match job {
@@ -146,6 +153,8 @@ impl<'a> Renderer<'a> {
                 Job::Matrix => self.matrix_page(),
                 Job::Search => self.search_page(),
                 Job::NotFound => self.not_found_page(),
+                Job::Runbook(i) => self.runbook_page(*i),
+                Job::AllRunbooks => self.runbooks_all_page(),
             })
             .collect();
         pages.extend(self.tag_pages());

@@ -28,6 +28,7 @@ pub static DEFAULT: &[(&str, &[u8])] = embed!(
     "templates/tag.html",
     "templates/search.html",
     "templates/404.html",
+    "templates/runbook.html",
     "static/style.css",
     "static/pathbook.js",
     "static/elasticlunr.min.js",

@@ -1,0 +1,538 @@
+//! Printable runbooks: one per path, one for all paths, and tailored ones for one environment
+//! (from `plan`). One view model serves the site page, the standalone HTML file, the PDF and
+//! the Markdown checklist, so they never disagree.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::Renderer;
+use super::links::{self, action_html, cond_html, root_for};
+use super::md::{self, Ctx};
+use super::pages::{Badge, LinkVm, path_badge};
+use crate::markdown::HeadingIds;
+use crate::model::*;
+
+/// What to print: a path, which of its steps, and for whom.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub path: PathIdx,
+    /// Indices of the steps to include, in order (all of them for the generic runbook).
+    pub steps: Vec<usize>,
+    /// For a tailored runbook: the environment it was made for, described.
+    pub environment: Option<String>,
+    /// `(step, prerequisite)` known to apply (tailored runbooks); `None`: every one the
+    /// simulations found in scope for some starting state.
+    pub prerequisites: Option<Vec<(usize, PrereqIdx)>>,
+}
+
+impl Spec {
+    pub fn whole(cat: &Catalog, path: PathIdx) -> Spec {
+        Spec { path, steps: (0..cat.paths[path.idx()].steps.len()).collect(), environment: None, prerequisites: None }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PrereqVm {
+    pub title: String,
+    pub href: String,
+    pub host: String,
+    pub when_html: Option<String>,
+    pub requires_html: String,
+    pub requires_text: String,
+    /// The step of this runbook that establishes it, if any.
+    pub established_by: Option<String>,
+    /// The first step it applies to.
+    pub before_step: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlockerLine {
+    pub title: String,
+    pub href: String,
+    pub severity: Badge,
+    pub why: String,
+    pub cleared_by: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepVm {
+    pub n: usize,
+    pub anchor: String,
+    pub title: String,
+    pub host: Option<String>,
+    pub action_html: Option<String>,
+    pub action_text: Option<String>,
+    pub when_html: Option<String>,
+    pub when_text: Option<String>,
+    pub instructions_html: String,
+    pub verify_html: String,
+    pub rollback_html: String,
+    pub duration: Option<String>,
+    pub refs: Vec<LinkVm>,
+    /// Raw Markdown, for the Markdown checklist.
+    #[serde(skip)]
+    pub md: (String, String, String),
+}
+
+#[derive(Debug, Serialize)]
+pub struct BackoutVm {
+    pub n: usize,
+    pub anchor: String,
+    pub title: String,
+    pub rollback_html: String,
+    #[serde(skip)]
+    pub rollback_md: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunbookVm {
+    pub id: String,
+    /// Prefix for every id in this runbook (unique ids on the print-all page).
+    pub prefix: String,
+    pub kb_title: String,
+    pub title: String,
+    pub summary: String,
+    pub path_href: String,
+    pub anti_path: bool,
+    pub badge: Badge,
+    pub environment: Option<String>,
+    pub applies_html: String,
+    pub applies_text: String,
+    pub goal: Vec<String>,
+    pub hosts: Vec<(String, String)>,
+    pub total_minutes: u32,
+    pub total: String,
+    pub range: Option<String>,
+    pub revision: String,
+    pub generated: String,
+    pub owner: Option<String>,
+    pub prerequisites: Vec<PrereqVm>,
+    pub blockers: Vec<BlockerLine>,
+    pub steps: Vec<StepVm>,
+    pub backout: Vec<BackoutVm>,
+    pub sources: Vec<(String, Option<String>, Option<String>)>,
+}
+
+impl Renderer<'_> {
+    pub fn runbook_vm(&self, spec: &Spec, root: &str, prefix: &str) -> RunbookVm {
+        let cat = self.cat;
+        let pi = spec.path;
+        let path = &cat.paths[pi.idx()];
+        let ctx = Ctx { cat, hl: self.hl, root };
+        let mut ids = HeadingIds::default();
+        let anchor = |i: usize| format!("{prefix}step-{}", i + 1);
+        let number: std::collections::HashMap<usize, usize> =
+            spec.steps.iter().enumerate().map(|(n, s)| (*s, n + 1)).collect();
+        let render = |m: &Markdown, ids: &mut HeadingIds| {
+            if m.is_empty() { String::new() } else { md::to_html(&m.text, &ctx, ids) }
+        };
+        let host_title = |s: &Step| {
+            s.host
+                .or(match &s.action {
+                    Action::Move { to, .. } => Some(*to),
+                    _ => None,
+                })
+                .map(|h| path.hosts[h.idx()].title.clone())
+        };
+
+        let steps: Vec<StepVm> = spec
+            .steps
+            .iter()
+            .map(|&i| {
+                let s = &path.steps[i];
+                StepVm {
+                    n: number[&i],
+                    anchor: anchor(number[&i] - 1),
+                    title: s.title.clone(),
+                    host: host_title(s),
+                    action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, &path.hosts, root)),
+                    action_text: (s.action != Action::Manual).then(|| s.action.describe(cat, &path.hosts)),
+                    when_html: (spec.environment.is_none() && s.when != Cond::True)
+                        .then(|| cond_html(cat, &s.when, root)),
+                    when_text: (spec.environment.is_none() && s.when != Cond::True)
+                        .then(|| s.when.display(cat).to_string()),
+                    instructions_html: render(&s.instructions, &mut ids),
+                    verify_html: render(&s.verify, &mut ids),
+                    rollback_html: render(&s.rollback, &mut ids),
+                    duration: s.duration.map(format_minutes),
+                    refs: s.refs.iter().map(|(r, _)| self.link(r, root)).collect(),
+                    md: (s.instructions.text.clone(), s.verify.text.clone(), s.rollback.text.clone()),
+                }
+            })
+            .collect();
+
+        // Every prerequisite in scope at a step of this runbook (from the simulations), per host.
+        let in_scope: Vec<(usize, PrereqIdx)> = match &spec.prerequisites {
+            Some(list) => list.to_vec(),
+            None => self.analysis[pi.idx()].prereqs.clone(),
+        };
+        let mut prerequisites = Vec::new();
+        let mut seen = BTreeSet::new();
+        for &(i, p) in &in_scope {
+            let Some(n) = number.get(&i) else { continue };
+            let s = &path.steps[i];
+            let host = host_title(s).unwrap_or_default();
+            if !seen.insert((p, host.clone())) {
+                continue;
+            }
+            let pr = &cat.prerequisites[p.idx()];
+            let mut wanted = Vec::new();
+            pr.requires.required_components(&mut wanted);
+            let established = spec.steps.iter().take_while(|&&j| j != i).find(|&&j| {
+                let a = &path.steps[j].action;
+                matches!(a, Action::Install(_) | Action::Upgrade(..) | Action::Move { .. })
+                    && a.targets().iter().any(|(c, _)| wanted.contains(c))
+            });
+            prerequisites.push(PrereqVm {
+                title: pr.title.clone(),
+                href: format!("{root}{}", links::url(cat, &Ref::Prerequisite(p))),
+                host,
+                when_html: (spec.environment.is_none() && pr.when != Cond::True)
+                    .then(|| cond_html(cat, &pr.when, root)),
+                requires_html: cond_html(cat, &pr.requires, root),
+                requires_text: pr.requires.display(cat).to_string(),
+                established_by: established.map(|j| format!("step {}", number[j])),
+                before_step: *n,
+            });
+        }
+        prerequisites.sort_by_key(|p| p.before_step);
+
+        // Blockers the path clears, and the ones its steps name.
+        let summary = &self.analysis[pi.idx()];
+        let mut blockers: Vec<BlockerLine> = Vec::new();
+        let mut add_blocker = |b: BlockerIdx, cleared_by: Option<usize>| {
+            let bl = &cat.blockers[b.idx()];
+            if let Some(existing) = blockers.iter_mut().find(|x| x.title == bl.title) {
+                if existing.cleared_by.is_none() {
+                    existing.cleared_by = cleared_by.map(|n| format!("step {n}"));
+                }
+                return;
+            }
+            blockers.push(BlockerLine {
+                title: bl.title.clone(),
+                href: format!("{root}{}", links::url(cat, &Ref::Blocker(b))),
+                severity: super::pages::severity_badge(bl.severity),
+                why: if bl.summary.is_empty() { bl.title.clone() } else { bl.summary.clone() },
+                cleared_by: cleared_by.map(|n| format!("step {n}")),
+            });
+        };
+        for (step, b) in &summary.clears {
+            if let Some(n) = number.get(step) {
+                add_blocker(*b, Some(*n));
+            }
+        }
+        for &i in &spec.steps {
+            for (r, _) in &path.steps[i].refs {
+                if let Ref::Blocker(b) = r {
+                    add_blocker(*b, None);
+                }
+            }
+        }
+
+        let backout: Vec<BackoutVm> = steps
+            .iter()
+            .rev()
+            .filter(|s| !s.rollback_html.is_empty())
+            .map(|s| BackoutVm {
+                n: s.n,
+                anchor: s.anchor.clone(),
+                title: s.title.clone(),
+                rollback_html: s.rollback_html.clone(),
+                rollback_md: s.md.2.clone(),
+            })
+            .collect();
+        let total_minutes: u32 = spec.steps.iter().filter_map(|&i| path.steps[i].duration).sum();
+        let range = (spec.environment.is_none() && summary.minutes.0 != summary.minutes.1).then(|| {
+            format!(
+                "Steps marked “only when” apply to some servers: one server takes {} to {}.",
+                format_minutes(summary.minutes.0),
+                format_minutes(summary.minutes.1)
+            )
+        });
+        RunbookVm {
+            id: path.id.clone(),
+            prefix: prefix.to_string(),
+            kb_title: self.site.title.clone(),
+            title: path.title.clone(),
+            summary: path.summary.clone(),
+            path_href: format!("{root}{}", links::url(cat, &Ref::Path(pi, None))),
+            anti_path: path.is_anti_path(),
+            badge: path_badge(path),
+            environment: spec.environment.clone(),
+            applies_html: cond_html(cat, &path.applies_to, root),
+            applies_text: path.applies_to.display(cat).to_string(),
+            goal: path
+                .goal
+                .iter()
+                .map(|g| {
+                    let mut s = format!("{}: {}", path.hosts[g.host.idx()].title, g.require.display(cat));
+                    if !g.keeps.is_empty() {
+                        s.push_str(&format!(
+                            "; keeps {}",
+                            g.keeps.iter().map(|c| cat.components[c.idx()].id.as_str()).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                    s
+                })
+                .collect(),
+            hosts: path.hosts.iter().map(|h| (h.id.clone(), h.title.clone())).collect(),
+            total_minutes,
+            total: format_minutes(total_minutes),
+            range,
+            revision: self.site.revision.clone(),
+            generated: self.site.generated.clone(),
+            owner: self.site.owner.clone(),
+            prerequisites,
+            blockers,
+            steps,
+            backout,
+            sources: path.sources.iter().map(|s| (s.title.clone(), s.url.clone(), s.id.clone())).collect(),
+        }
+    }
+
+    /// `runbooks/<id>.html`.
+    pub fn runbook_page(&self, i: usize) -> Result<super::pages::PageOut, String> {
+        let cat = self.cat;
+        let p = &cat.paths[i];
+        let path = links::runbook_url(p);
+        let root = root_for(&path);
+        let vm = self.runbook_vm(&Spec::whole(cat, PathIdx(i as u32)), &root, "");
+        let title = format!("Runbook: {}", p.title);
+        let mut ctx = self.context(&path, &title, "runbook", &p.summary, &[("Runbooks", "runbooks/all.html")]);
+        ctx.insert("runbooks", &vec![vm]);
+        ctx.insert("standalone", &false);
+        ctx.insert("inline_css", "");
+        ctx.insert("page_css", &page_css(&title, "A4"));
+        self.render("runbook.html", path, &ctx)
+    }
+
+    /// `runbooks/all.html`: every runbook on one page, ids prefixed so they stay unique.
+    pub fn runbooks_all_page(&self) -> Result<super::pages::PageOut, String> {
+        let cat = self.cat;
+        let path = "runbooks/all.html".to_string();
+        let root = root_for(&path);
+        let mut order: Vec<usize> = (0..cat.paths.len()).collect();
+        order.sort_by_key(|i| (cat.paths[*i].is_anti_path(), *i));
+        let vms: Vec<RunbookVm> = order
+            .iter()
+            .map(|i| self.runbook_vm(&Spec::whole(cat, PathIdx(*i as u32)), &root, &format!("{}--", cat.paths[*i].id)))
+            .collect();
+        let title = "All runbooks".to_string();
+        let mut ctx = self.context(&path, &title, "runbook", "Every runbook, ready to print.", &[]);
+        ctx.insert("runbooks", &vms);
+        ctx.insert("standalone", &false);
+        ctx.insert("inline_css", "");
+        ctx.insert("page_css", &page_css(&format!("{} — runbooks", self.site.title), "A4"));
+        self.render("runbook.html", path, &ctx)
+    }
+
+    /// A self-contained HTML runbook: CSS inlined; links to the site point at `site-url` when
+    /// one is configured and are plain text otherwise (there is no site next to the file).
+    pub fn runbook_standalone(&self, spec: &Spec, paper: &str) -> Result<String, String> {
+        let cat = self.cat;
+        let p = &cat.paths[spec.path.idx()];
+        let root =
+            self.site.site_url.as_deref().map(|u| if u.ends_with('/') { u.to_string() } else { format!("{u}/") });
+        let vm = self.runbook_vm(spec, root.as_deref().unwrap_or(""), "");
+        let title = match &spec.environment {
+            Some(_) => format!("Runbook: {} (tailored)", p.title),
+            None => format!("Runbook: {}", p.title),
+        };
+        let mut ctx = self.context("runbook.html", &title, "runbook", &p.summary, &[]);
+        let mut css = String::new();
+        for (name, bytes) in self.theme.statics() {
+            if name == "style.css" {
+                css.push_str(&String::from_utf8_lossy(bytes));
+            }
+        }
+        css.push_str(&self.hl.css());
+        ctx.insert("runbooks", &vec![vm]);
+        ctx.insert("standalone", &true);
+        ctx.insert("inline_css", &css.replace("</", "<\\/"));
+        ctx.insert("page_css", &page_css(&title, paper));
+        let html = self
+            .render("runbook.html", "runbook.html".into(), &ctx)
+            .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())?;
+        Ok(if root.is_some() { html } else { unlink_relative(&html) })
+    }
+}
+
+/// Drops relative `href`s from `<a …>` tags: in a lone file those links lead nowhere, so they
+/// become plain text (in-page `#` links and absolute URLs stay).
+fn unlink_relative(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<a ") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('>').map(|e| i + e) else { break };
+        let tag = &rest[i..end];
+        match tag.find(" href=\"") {
+            Some(h) => {
+                let value_start = h + 7;
+                let value_end = tag[value_start..].find('"').map_or(tag.len(), |e| value_start + e);
+                let href = &tag[value_start..value_end];
+                if href.starts_with('#') || href.contains("://") || href.starts_with("mailto:") {
+                    out.push_str(tag);
+                } else {
+                    out.push_str(&tag[..h]);
+                    out.push_str(&tag[(value_end + 1).min(tag.len())..]);
+                }
+            }
+            None => out.push_str(tag),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `@page` rules: paper size, margins, running header and page numbers (CSS paged media).
+pub fn page_css(title: &str, paper: &str) -> String {
+    let size = match paper.to_ascii_lowercase().as_str() {
+        "letter" => "letter",
+        _ => "A4",
+    };
+    format!(
+        "@page {{ size: {size}; margin: 16mm 14mm 18mm; \
+         @top-left {{ content: \"{}\"; font: 8pt system-ui, sans-serif; color: #444; }} \
+         @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); font: 8pt system-ui, sans-serif; color: #444; }} }}",
+        css_string(title)
+    )
+}
+
+/// Escapes text for a CSS string inside a `<style>` element.
+fn css_string(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("\\3c "),
+            '>' => out.push_str("\\3e "),
+            '&' => out.push_str("\\26 "),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The runbook as a Markdown checklist (for ticket systems).
+pub fn markdown(vm: &RunbookVm) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, s: &str| {
+        out.push_str(s);
+        out.push('\n');
+    };
+    line(&mut out, &format!("# Runbook: {}", vm.title));
+    line(&mut out, "");
+    if vm.anti_path {
+        line(&mut out, "> **Do not run this.** It is a documented anti-path: the rules say it fails.");
+        line(&mut out, "");
+    }
+    if let Some(env) = &vm.environment {
+        line(&mut out, &format!("Tailored for: {env}"));
+        line(&mut out, "");
+    }
+    line(&mut out, &format!("- Applies to: `{}`", vm.applies_text));
+    for g in &vm.goal {
+        line(&mut out, &format!("- Goal: {g}"));
+    }
+    line(&mut out, &format!("- Total time estimate: {} ({} steps)", vm.total, vm.steps.len()));
+    line(
+        &mut out,
+        &format!("- Knowledge base: {} (revision `{}`, generated {})", vm.kb_title, vm.revision, vm.generated),
+    );
+    line(&mut out, "- Owner: ______  Change record: ______  Window: ______");
+    line(&mut out, "");
+    if !vm.prerequisites.is_empty() {
+        line(&mut out, "## Before you start");
+        line(&mut out, "");
+        for p in &vm.prerequisites {
+            let est = p.established_by.as_deref().map(|s| format!(" (established by {s})")).unwrap_or_default();
+            line(&mut out, &format!("- [ ] {} — on {}: needs `{}`{est}", p.title, p.host, p.requires_text));
+        }
+        line(&mut out, "");
+    }
+    if !vm.blockers.is_empty() {
+        line(&mut out, "## Blockers this path clears or avoids");
+        line(&mut out, "");
+        for b in &vm.blockers {
+            let by = b.cleared_by.as_deref().map(|s| format!(" (cleared by {s})")).unwrap_or_default();
+            line(&mut out, &format!("- {} [{}]: {}{by}", b.title, b.severity.text, b.why));
+        }
+        line(&mut out, "");
+    }
+    line(&mut out, "## Steps");
+    line(&mut out, "");
+    for s in &vm.steps {
+        let mut head = format!("- [ ] **{}. {}**", s.n, s.title);
+        let mut facts = Vec::new();
+        if let Some(h) = &s.host {
+            facts.push(h.clone());
+        }
+        if let Some(d) = &s.duration {
+            facts.push(d.clone());
+        }
+        if !facts.is_empty() {
+            head.push_str(&format!(" ({})", facts.join(", ")));
+        }
+        line(&mut out, &head);
+        let indent = |text: &str| {
+            text.lines()
+                .map(|l| if l.is_empty() { String::new() } else { format!("  {l}") })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        if let Some(w) = &s.when_text {
+            line(&mut out, &format!("  - Only when: `{w}`"));
+        }
+        if let Some(a) = &s.action_text {
+            line(&mut out, &format!("  - Action: `{a}`"));
+        }
+        for (label, text) in [("", &s.md.0), ("Verify:", &s.md.1), ("Roll back:", &s.md.2)] {
+            if text.trim().is_empty() {
+                continue;
+            }
+            line(&mut out, "");
+            if !label.is_empty() {
+                line(&mut out, &format!("  **{label}**"));
+                line(&mut out, "");
+            }
+            line(&mut out, &indent(text.trim_end()));
+        }
+        line(&mut out, "");
+        line(&mut out, "  Done by: ______ at ______");
+        line(&mut out, "");
+    }
+    if !vm.backout.is_empty() {
+        line(&mut out, "## Back-out plan (reverse order)");
+        line(&mut out, "");
+        for (k, b) in vm.backout.iter().enumerate() {
+            line(&mut out, &format!("{}. Undo step {} — {}", k + 1, b.n, b.title));
+            line(&mut out, "");
+            let text = b.rollback_md.trim_end();
+            line(
+                &mut out,
+                &text
+                    .lines()
+                    .map(|l| if l.is_empty() { String::new() } else { format!("   {l}") })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            line(&mut out, "");
+        }
+        line(&mut out, "");
+    }
+    line(&mut out, "## Sign-off");
+    line(&mut out, "");
+    line(&mut out, "| Role | Name | Signature | Date |");
+    line(&mut out, "|---|---|---|---|");
+    for role in ["Implemented by", "Verified by", "Approved by"] {
+        line(&mut out, &format!("| {role} | | | |"));
+    }
+    out
+}

@@ -1,0 +1,296 @@
+//! Runbooks: the site's pages, the standalone files and the printed PDFs, checked against the
+//! catalog they come from.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Kb, repo};
+use pathbook::Project;
+use pathbook::eval;
+use pathbook::model::{Catalog, MigrationPath, PrereqIdx};
+use scraper::{Html, Selector};
+
+fn build(root: &Path, out: &Path) {
+    let o = Command::new(common::BIN).arg("--root").arg(root).args(["build", "--out"]).arg(out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn texts(doc: &Html, css: &str) -> Vec<String> {
+    let sel = Selector::parse(css).unwrap();
+    doc.select(&sel).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+}
+
+/// Every prerequisite the evaluator finds in scope for some starting state of the path.
+fn prerequisites_in_scope(cat: &Catalog, path: &MigrationPath) -> BTreeSet<PrereqIdx> {
+    let states = eval::starting_states(cat, path, None, 1 << 16).unwrap();
+    states.iter().flat_map(|s| eval::simulate(cat, path, s).in_scope.into_iter().map(|(_, p)| p)).collect()
+}
+
+#[test]
+fn every_shipped_runbook_has_its_steps_in_order_the_right_total_and_every_prerequisite() {
+    let project = Project::check(&repo());
+    let cat = &project.catalog;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    build(&repo(), &out);
+    for path in &cat.paths {
+        let file = out.join(format!("runbooks/{}.html", path.id));
+        let doc = Html::parse_document(&std::fs::read_to_string(&file).unwrap());
+        let titles = texts(&doc, ".rb-step-title");
+        let expected: Vec<String> = path.steps.iter().map(|s| s.title.clone()).collect();
+        assert_eq!(titles, expected, "{}: step titles in order", path.id);
+        let numbers = texts(&doc, ".rb-n");
+        assert_eq!(numbers, (1..=path.steps.len()).map(|n| format!("{n}.")).collect::<Vec<_>>());
+        // The total is the sum of the steps' estimates.
+        let total = Selector::parse(".rb-total").unwrap();
+        let minutes: u32 = doc.select(&total).next().unwrap().value().attr("data-minutes").unwrap().parse().unwrap();
+        let sum: u32 = path.steps.iter().filter_map(|s| s.duration).sum();
+        assert_eq!(minutes, sum, "{}", path.id);
+        assert!(sum > 0);
+        // Every prerequisite in scope is on the checklist, linked.
+        let links = Selector::parse(".rb-checklist a").unwrap();
+        let listed: BTreeSet<String> =
+            doc.select(&links).filter_map(|a| a.value().attr("href").map(str::to_string)).collect();
+        let wanted = prerequisites_in_scope(cat, path);
+        assert!(!wanted.is_empty() || path.is_anti_path(), "{} has prerequisites in scope", path.id);
+        for p in wanted {
+            let href = format!("../prerequisites/{}.html", cat.prerequisites[p.idx()].id);
+            assert!(listed.contains(&href), "{}: prerequisite {href} missing from {listed:?}", path.id);
+        }
+        // Each step has a checkbox and boxes for initials and time; a sign-off table closes it.
+        assert_eq!(doc.select(&Selector::parse(".rb-step .box").unwrap()).count(), path.steps.len());
+        assert_eq!(doc.select(&Selector::parse(".rb-step .rb-signoff-line").unwrap()).count(), path.steps.len());
+        assert_eq!(texts(&doc, ".rb-signoff tbody th"), ["Implemented by", "Verified by", "Approved by"]);
+        // The back-out plan lists the rollbacks last step first.
+        let backout = texts(&doc, ".rb-backout-item > strong");
+        let with_rollback: Vec<String> = path
+            .steps
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, s)| !s.rollback.is_empty())
+            .map(|(i, _)| format!("Undo step {}", i + 1))
+            .collect();
+        assert_eq!(backout, with_rollback, "{}", path.id);
+        // The path page links here.
+        let page = std::fs::read_to_string(out.join(format!("paths/{}.html", path.id))).unwrap();
+        assert!(page.contains(&format!("href=\"../runbooks/{}.html\"", path.id)));
+    }
+}
+
+#[test]
+fn the_print_all_page_keeps_ids_unique_and_links_in_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    build(&repo(), &out);
+    let html = std::fs::read_to_string(out.join("runbooks/all.html")).unwrap();
+    let doc = Html::parse_document(&html);
+    let sel = Selector::parse("[id]").unwrap();
+    let mut seen = HashMap::new();
+    for e in doc.select(&sel) {
+        let id = e.value().attr("id").unwrap().to_string();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    let dupes: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dupes.is_empty(), "duplicate ids: {dupes:?}");
+    let anchors = Selector::parse("a[href^='#']").unwrap();
+    let mut count = 0;
+    for a in doc.select(&anchors) {
+        let target = &a.value().attr("href").unwrap()[1..];
+        assert!(seen.contains_key(target), "in-page link to missing #{target}");
+        count += 1;
+    }
+    assert!(count > 40, "back-out items and the contents link in-page ({count})");
+    assert!(seen.contains_key("rebuild-same-hardware--step-4"));
+}
+
+#[test]
+fn the_revision_changes_when_a_rule_changes_and_only_then() {
+    let kb = Kb::shipped();
+    let revision = |kb: &Kb, name: &str| {
+        let out = kb.path().join(name);
+        build(kb.path(), &out);
+        let doc =
+            Html::parse_document(&std::fs::read_to_string(out.join("runbooks/rebuild-same-hardware.html")).unwrap());
+        texts(&doc, ".rb-revision").remove(0)
+    };
+    let first = revision(&kb, "a");
+    assert_eq!(revision(&kb, "b"), first, "same catalog, same revision");
+    kb.edit(
+        "rules/blockers.yaml",
+        "summary: Check with each vendor before the operating system changes under their software.",
+        "summary: Check with each vendor first.",
+    );
+    let changed = revision(&kb, "c");
+    assert_ne!(changed, first);
+    assert_eq!(changed.len(), 12);
+}
+
+#[test]
+fn markdown_runbook_is_a_checklist() {
+    let o = Command::new(common::BIN)
+        .arg("--root")
+        .arg(repo())
+        .args(["runbook", "new-server-move-mailbox", "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let md = String::from_utf8(o.stdout).unwrap();
+    let project = Project::check(&repo());
+    let path = project.catalog.path("new-server-move-mailbox").unwrap();
+    let mut at = 0;
+    for (i, s) in path.steps.iter().enumerate() {
+        let line = format!("- [ ] **{}. {}**", i + 1, s.title);
+        let found = md[at..].find(&line).unwrap_or_else(|| panic!("missing or out of order: {line}"));
+        at += found;
+    }
+    assert!(md.contains("## Sign-off") && md.contains("| Approved by | | | |"));
+    assert!(md.contains("## Back-out plan"));
+    // The Markdown parses as task lists.
+    let parser = pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TASKLISTS);
+    let tasks = parser.filter(|e| matches!(e, pulldown_cmark::Event::TaskListMarker(false))).count();
+    assert!(tasks >= path.steps.len());
+}
+
+#[test]
+fn unknown_path_and_missing_chromium_are_usage_errors() {
+    let o = Command::new(common::BIN).arg("--root").arg(repo()).args(["runbook", "no-such-path"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("paths: new-server-move-mailbox"));
+    let o = Command::new(common::BIN)
+        .arg("--root")
+        .arg(repo())
+        .args(["runbook", "rebuild-same-hardware", "--format", "pdf", "-o", "/tmp/never.pdf"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no Chromium found") && err.contains("apt-get install chromium"), "{err}");
+}
+
+#[test]
+fn standalone_html_needs_nothing_else() {
+    let o = Command::new(common::BIN)
+        .arg("--root")
+        .arg(repo())
+        .args(["runbook", "rebuild-same-hardware", "--format", "html"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let html = String::from_utf8(o.stdout).unwrap();
+    let doc = Html::parse_document(&html);
+    let external = Selector::parse("link[rel=stylesheet], script[src]").unwrap();
+    assert_eq!(doc.select(&external).count(), 0, "CSS and highlighting are inlined");
+    assert!(html.contains(".hl-"), "highlighting CSS travels with the file");
+    let links = Selector::parse("a[href]").unwrap();
+    for a in doc.select(&links) {
+        let href = a.value().attr("href").unwrap();
+        assert!(
+            href.starts_with('#') || href.starts_with("https://") || href.starts_with("http://"),
+            "dangling link {href}"
+        );
+    }
+}
+
+// ----- printing -----------------------------------------------------------------------------------
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("-v").output().is_ok()
+}
+
+/// Code lines from a step's Markdown: what an engineer types.
+fn commands(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code && !line.trim().is_empty() {
+            out.push(line.trim().to_string());
+        }
+    }
+    out
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A word of a PDF and its box: `(text, xmin, ymin, xmax, ymax)`.
+type Word = (String, f64, f64, f64, f64);
+
+/// `(page width, page height, words)` from `pdftotext -bbox`.
+fn words(pdf: &Path) -> (f64, f64, Vec<Word>) {
+    let o = Command::new("pdftotext").arg("-bbox").arg(pdf).arg("-").output().unwrap();
+    let html = String::from_utf8_lossy(&o.stdout).to_string();
+    let doc = Html::parse_document(&html);
+    let page = Selector::parse("page").unwrap();
+    let word = Selector::parse("word").unwrap();
+    let mut dims = (0.0, 0.0);
+    let mut out = Vec::new();
+    let num = |e: &scraper::ElementRef, a: &str| e.value().attr(a).unwrap_or("0").parse::<f64>().unwrap_or(0.0);
+    for p in doc.select(&page) {
+        dims = (num(&p, "width"), num(&p, "height"));
+        for w in p.select(&word) {
+            out.push((w.text().collect(), num(&w, "xmin"), num(&w, "ymin"), num(&w, "xmax"), num(&w, "ymax")));
+        }
+    }
+    (dims.0, dims.1, out)
+}
+
+#[test]
+fn runbooks_print_to_pdf_on_a4_and_letter_with_nothing_cut_off() {
+    let chromium = pathbook::pdf::find_chromium(None);
+    if chromium.is_err() || !have("pdftotext") || !have("pdftoppm") {
+        let msg = "printing tests need chromium and poppler-utils (apt-get install chromium poppler-utils)";
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let project = Project::check(&repo());
+    let artifacts = common::browser::artifacts().join("runbooks");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for path in &project.catalog.paths {
+        for (paper, (w, h)) in [("a4", (595.0, 842.0)), ("letter", (612.0, 792.0))] {
+            let pdf: PathBuf = dir.path().join(format!("{}-{paper}.pdf", path.id));
+            let o = Command::new(common::BIN)
+                .arg("--root")
+                .arg(repo())
+                .args(["runbook", &path.id, "--format", "pdf", "--paper", paper, "-o"])
+                .arg(&pdf)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let (pw, ph, words) = words(&pdf);
+            assert!((pw - w).abs() < 2.0 && (ph - h).abs() < 2.0, "{} {paper}: page is {pw}x{ph}", path.id);
+            // Nothing runs off the paper.
+            for (text, x0, y0, x1, y1) in &words {
+                assert!(
+                    *x0 >= 0.0 && *x1 <= pw + 0.5 && *y0 >= 0.0 && *y1 <= ph + 0.5,
+                    "{} {paper}: `{text}` is off the page",
+                    path.id
+                );
+            }
+            let all = squash(&words.iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(""));
+            for s in &path.steps {
+                assert!(all.contains(&squash(&s.title)), "{} {paper}: step title `{}` missing", path.id, s.title);
+                for c in commands(&s.instructions.text) {
+                    assert!(all.contains(&squash(&c)), "{} {paper}: command `{c}` missing or cut", path.id);
+                }
+            }
+            assert!(all.contains("Page1of"), "{} {paper}: page numbers in the running footer", path.id);
+            if paper == "a4" {
+                let prefix = artifacts.join(&path.id);
+                let o = Command::new("pdftoppm").args(["-png", "-r", "50"]).arg(&pdf).arg(&prefix).output().unwrap();
+                assert!(o.status.success());
+            }
+        }
+    }
+}
