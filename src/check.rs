@@ -2,7 +2,7 @@
 //! admits, proves articles only recommend paths that work where they apply, and looks at the
 //! rule graph (prerequisite cycles, conditions that never hold, unexplained blockers).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -185,17 +185,40 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
 }
 
 fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
-    let jobs: Vec<(&Article, PathIdx, Span)> =
-        cat.articles.iter().flat_map(|a| a.recommends.iter().map(move |(p, s)| (a, *p, *s))).collect();
-    jobs.par_iter()
-        .filter_map(|(article, p, span)| {
+    // Many articles recommend the same path for the same environments: simulate each
+    // (path, scope) pair once.
+    let mut pairs: Vec<(PathIdx, Option<&Cond>)> = Vec::new();
+    for a in &cat.articles {
+        for (p, _) in &a.recommends {
+            let key = (*p, a.applies_to.as_ref());
+            if !pairs.contains(&key) {
+                pairs.push(key);
+            }
+        }
+    }
+    type Verdict = Result<Vec<Simulation>, eval::TooLarge>;
+    let verdicts: Vec<Verdict> = pairs
+        .par_iter()
+        .map(|(p, scope)| {
             let path = &cat.paths[p.idx()];
-            let states = match eval::starting_states(cat, path, article.applies_to.as_ref(), opts.max_states) {
+            let states = eval::starting_states(cat, path, *scope, opts.max_states)?;
+            Ok(states.iter().map(|s| eval::simulate(cat, path, s)).collect())
+        })
+        .collect();
+    let lookup: HashMap<(PathIdx, Option<&Cond>), &Verdict> = pairs.iter().copied().zip(verdicts.iter()).collect();
+    let mut out = Vec::new();
+    for article in &cat.articles {
+        for (p, span) in &article.recommends {
+            let path = &cat.paths[p.idx()];
+            let sims = match lookup[&(*p, article.applies_to.as_ref())] {
                 Ok(s) => s,
-                Err(t) => return Some(too_large(cat, path, *span, &t, opts.max_states)),
+                Err(t) => {
+                    out.push(too_large(cat, path, *span, t, opts.max_states));
+                    continue;
+                }
             };
-            if states.is_empty() {
-                return Some(
+            if sims.is_empty() {
+                out.push(
                     Diagnostic::error(
                         Code::RecommendsFailingPath,
                         *span,
@@ -203,9 +226,10 @@ fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
                     )
                     .with_hint("compare the article's `applies_to` with the path's"),
                 );
+                continue;
             }
-            let mut failing = states.iter().map(|s| eval::simulate(cat, path, s)).filter(|s| s.outcome != Outcome::Supported);
-            let first = failing.next()?;
+            let mut failing = sims.iter().filter(|s| s.outcome != Outcome::Supported);
+            let Some(first) = failing.next() else { continue };
             let more = failing.count();
             let mut d = Diagnostic::error(
                 Code::RecommendsFailingPath,
@@ -219,9 +243,10 @@ fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
             if more > 0 {
                 d = d.with_note(format!("and {more} more starting state(s)"));
             }
-            Some(d.with_hint("narrow the article's `applies_to`, or recommend a path that works there"))
-        })
-        .collect()
+            out.push(d.with_hint("narrow the article's `applies_to`, or recommend a path that works there"));
+        }
+    }
+    out
 }
 
 fn unexplained_blockers(cat: &Catalog) -> Vec<Diagnostic> {

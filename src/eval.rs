@@ -58,15 +58,13 @@ impl HostState {
     /// may depend on another declared later).
     pub fn settle(&mut self, cat: &Catalog) {
         for _ in 0..2 {
-            for (i, comp) in cat.components.iter().enumerate() {
-                if let Some(d) = &comp.derived {
-                    let c = CompIdx(i as u32);
-                    if self.holds(d) {
-                        self.present.entry(c).or_insert(0);
-                    } else {
-                        self.present.remove(&c);
-                        self.broken.remove(&c);
-                    }
+            for &c in &cat.derived {
+                let Some(d) = &cat.components[c.idx()].derived else { continue };
+                if self.holds(d) {
+                    self.present.entry(c).or_insert(0);
+                } else {
+                    self.present.remove(&c);
+                    self.broken.remove(&c);
                 }
             }
         }
@@ -690,6 +688,19 @@ pub fn enumerate(cat: &Catalog, comps: &[CompIdx], scope: &Cond, max: u64) -> Re
         components.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         return Err(TooLarge { count, components });
     }
+    // Constraints that mention none of the enumerated components have the same value for
+    // every candidate (all their components absent): decide them once.
+    let mut relevant: Vec<&Cond> = Vec::new();
+    let mut mentioned = Vec::new();
+    for k in &cat.constraints {
+        mentioned.clear();
+        k.require.components(&mut mentioned);
+        if mentioned.iter().any(|c| comps.contains(c) || cat.components[c.idx()].derived.is_some()) {
+            relevant.push(&k.require);
+        } else if !HostState::default().holds(&k.require) {
+            return Ok(Vec::new());
+        }
+    }
     let mut out = Vec::new();
     let mut digits = vec![0usize; comps.len()];
     loop {
@@ -700,7 +711,11 @@ pub fn enumerate(cat: &Catalog, comps: &[CompIdx], scope: &Cond, max: u64) -> Re
             }
         }
         state.settle(cat);
-        if admissible(cat, &state) && state.holds(scope) {
+        let parts_ok = state.present.keys().all(|c| match cat.components[c.idx()].part_of {
+            Some(p) => state.version_of(p).is_some(),
+            None => true,
+        });
+        if parts_ok && state.holds(scope) && relevant.iter().all(|k| state.holds(k)) {
             out.push(state);
         }
         // Odometer increment.

@@ -96,6 +96,14 @@ enum Command {
     Explain { code: String },
 }
 
+fn print_timings(project: &Project) {
+    if std::env::var_os("PATHBOOK_TIMINGS").is_some() {
+        for (stage, t) in &project.timings {
+            eprintln!("timing: {stage:<10} {:>8.1} ms", t.as_secs_f64() * 1e3);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -153,14 +161,14 @@ fn runbook(
     let Some(config) = project.config.clone() else { return Ok(ExitCode::from(1)) };
     let hl = pathbook::render::highlight::Highlighter::new();
     let revision = pathbook::site::revision(&project.sources, &[pathbook::config::CONFIG_FILE]);
-    let renderer = match pathbook::render::Renderer::new(&project.catalog, &config, &hl, revision, &mut project.sources)
-    {
-        Ok(r) => r,
+    let state = match pathbook::render::RenderState::new(&project.catalog, &config, revision, &mut project.sources) {
+        Ok(s) => s,
         Err(d) => {
             std::io::stderr().write_all(diag::render_human(&[d], &project.sources, style(color)).as_bytes())?;
             return Ok(ExitCode::from(1));
         }
     };
+    let renderer = pathbook::render::Renderer::new(&project.catalog, &hl, &state);
     let spec = Spec::whole(&project.catalog, idx);
     let paper = if paper == Paper::Letter { "letter" } else { "A4" };
     match format {
@@ -200,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { format, deny_warnings } => {
             let project = Project::check(&cli.root);
+            print_timings(&project);
             let items = &project.diags.items;
             match format {
                 Format::Json => {
@@ -240,6 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut project = Project::check(&cli.root);
             let hl = pathbook::render::highlight::Highlighter::new();
             let result = pathbook::site::build(&mut project, &hl, out.as_deref());
+            print_timings(&project);
             let mut err = std::io::stderr().lock();
             project.diags.sort(&project.sources);
             err.write_all(diag::render_human(&project.diags.items, &project.sources, style(cli.color)).as_bytes())?;

@@ -588,6 +588,8 @@ pub struct Catalog {
     /// For each component, the blockers whose pattern names it (the evaluator's index).
     pub blockers_by_component: Vec<Vec<BlockerIdx>>,
     pub prereqs_by_component: Vec<Vec<PrereqIdx>>,
+    /// Components with a `derived` condition, in declaration order (what `settle` recomputes).
+    pub derived: Vec<CompIdx>,
     pub matrices: Vec<Matrix>,
 }
 

@@ -19,11 +19,19 @@ pub struct Project {
     /// False when rules failed to resolve, so path simulation was skipped.
     pub rules_complete: bool,
     pub diags: Diagnostics,
+    /// How long each stage took, in order (`PATHBOOK_TIMINGS=1` prints them).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Project {
     /// Loads and resolves everything; problems are collected in `diags`.
     pub fn open(root: &Path) -> Project {
+        let mut timings = Vec::new();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, std::time::Duration)>| {
+            timings.push((name, clock.elapsed()));
+            clock = std::time::Instant::now();
+        };
         let mut sources = SourceMap::default();
         let mut diags = Diagnostics::default();
         let config = match Config::load(root, &mut sources) {
@@ -37,16 +45,19 @@ impl Project {
                     catalog: Catalog::default(),
                     rules_complete: false,
                     diags,
+                    timings,
                 };
             }
         };
         let (loaded, load_diags) = catalog::load(&config.rules_dir(), &config.content_dir(), root, &mut sources);
         diags.extend(load_diags);
+        lap("load", &mut timings);
         // A file that failed to parse takes its ids with it: simulating the rest would report
         // mismatches caused by the missing rules.
         let load_failed = diags.has_errors();
         let (resolved, resolve_diags) = catalog::resolve(loaded, &sources, &config.content_dir(), load_failed);
         diags.extend(resolve_diags);
+        lap("resolve", &mut timings);
         Project {
             root: root.to_path_buf(),
             config: Some(config),
@@ -54,12 +65,14 @@ impl Project {
             catalog: resolved.catalog,
             rules_complete: resolved.rules_complete && !load_failed,
             diags,
+            timings,
         }
     }
 
     /// Opens and runs every check of DESIGN.md §4.
     pub fn check(root: &Path) -> Project {
         let mut p = Project::open(root);
+        let start = std::time::Instant::now();
         if let Some(config) = &p.config {
             let opts = CheckOptions { max_states: config.check.max_states };
             let clean = !p.diags.has_errors();
@@ -73,6 +86,7 @@ impl Project {
             }
         }
         p.diags.sort(&p.sources);
+        p.timings.push(("check", start.elapsed()));
         p
     }
 

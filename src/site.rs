@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Code, Diagnostic, SourceMap, Span};
 use crate::project::Project;
-use crate::render::Renderer;
 use crate::render::highlight::Highlighter;
+use crate::render::{RenderState, Renderer};
 
 /// Marks a directory as pathbook output, so `build` never replaces anything else.
 pub const MARKER: &str = ".pathbook-build";
@@ -65,13 +65,14 @@ pub fn render(project: &mut Project, hl: &Highlighter) -> Result<Vec<(String, Ve
     }
     let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
     let rev = revision(&project.sources, &[crate::config::CONFIG_FILE]);
-    let renderer = match Renderer::new(&project.catalog, &config, hl, rev, &mut project.sources) {
-        Ok(r) => r,
+    let state = match RenderState::new(&project.catalog, &config, rev, &mut project.sources) {
+        Ok(s) => s,
         Err(d) => {
             project.diags.push(d);
             return Err(BuildError::Invalid);
         }
     };
+    let renderer = Renderer::new(&project.catalog, hl, &state);
     let mut files = renderer.render_all().map_err(|msg| {
         let file = project.sources.add("(theme)", "(theme)", "");
         project.diags.push(
@@ -90,9 +91,13 @@ pub fn render(project: &mut Project, hl: &Highlighter) -> Result<Vec<(String, Ve
 pub fn build(project: &mut Project, hl: &Highlighter, out: Option<&Path>) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
+    let t = Instant::now();
     let files = render(project, hl)?;
+    project.timings.push(("render", t.elapsed()));
+    let t = Instant::now();
     let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| config.build_dir());
     write_atomically(&out_dir, &config.root, &files)?;
+    project.timings.push(("write", t.elapsed()));
     Ok(BuildReport {
         pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
         files: files.len(),

@@ -204,17 +204,27 @@ fn highlighted_code_and_search_index() {
     assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
     let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
-    let index = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
-    let json = index.trim().strip_prefix("window.pathbookSearch = ").and_then(|s| s.strip_suffix(';')).unwrap();
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let docs = v["docs"].as_array().unwrap();
+    let manifest = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
+    let shards: usize = manifest
+        .trim()
+        .trim_start_matches("window.pathbookSearch = {\"shards\": ")
+        .trim_end_matches("};")
+        .parse()
+        .unwrap();
+    let mut docs = Vec::new();
+    for n in 0..shards {
+        let shard = std::fs::read_to_string(out.join(format!("assets/search/{n}.js"))).unwrap();
+        let json = shard.split_once("] = ").unwrap().1.trim().strip_suffix(';').unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert!(v["index"]["index"]["body"].is_object(), "an elasticlunr index");
+        docs.extend(v["docs"].as_array().unwrap().clone());
+    }
     let kinds: BTreeSet<&str> = docs.iter().map(|d| d[2].as_str().unwrap()).collect();
     assert_eq!(kinds, BTreeSet::from(["article", "blocker", "component", "path", "prerequisite", "section", "step"]));
     assert!(
         docs.iter().any(|d| d[1].as_str().unwrap().starts_with("articles/prerequisites-by-role.html#")),
         "sections link to headings"
     );
-    assert!(v["index"]["index"]["body"].is_object(), "an elasticlunr index");
 }
 
 #[test]
@@ -314,6 +324,7 @@ fn crawled_under_a_sub_path_every_page_is_reachable() {
     assert!(unreachable.is_empty(), "pages not reachable from the home page: {unreachable:?}");
     // The search index and the scripts it needs are served too.
     assert_eq!(http_get(port, "/kb/assets/search-index.js").0, 200);
+    assert_eq!(http_get(port, "/kb/assets/search/0.js").0, 200);
     assert_eq!(http_get(port, "/kb/assets/elasticlunr.min.js").0, 200);
 }
 
@@ -391,8 +402,10 @@ paths:
         }
     }
     assert!(pages >= 5, "the hostile title appears, escaped, on the entity pages ({pages})");
-    let index = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
-    assert!(!index.contains("</script>"), "search data cannot close a script element");
+    for e in std::fs::read_dir(out.join("assets/search")).unwrap() {
+        let index = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!index.contains("</script>"), "search data cannot close a script element");
+    }
 }
 
 fn toml_string(s: &str) -> String {

@@ -121,8 +121,11 @@ fn read_tree(
     if !dir.exists() {
         return out;
     }
-    // A file reached twice through symlinks is one file, not a duplicate definition.
+    // A file reached twice through symlinks is one file, not a duplicate definition. That can
+    // only happen once the walk has followed a symlinked directory; only then pay for the check.
     let mut seen = std::collections::HashSet::new();
+    let mut through_symlink = false;
+    let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -146,6 +149,9 @@ fn read_tree(
                 continue;
             }
         };
+        if entry.path_is_symlink() && entry.file_type().is_dir() {
+            through_symlink = true;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
@@ -154,10 +160,18 @@ fn read_tree(
         if !matches {
             continue;
         }
-        if !seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())) {
-            continue;
-        }
-        if let Some(id) = read_file(path, root, sources, diags) {
+        found.push(path.to_path_buf());
+    }
+    if through_symlink {
+        found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    }
+    // Read in parallel, then register in walk order so file ids stay stable.
+    let contents: Vec<std::io::Result<Vec<u8>>> = {
+        use rayon::prelude::*;
+        found.par_iter().map(std::fs::read).collect()
+    };
+    for (path, bytes) in found.iter().zip(contents) {
+        if let Some(id) = register(path, bytes, root, sources, diags) {
             out.push(id);
         }
     }
@@ -176,8 +190,19 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 
 /// Reads one file as UTF-8 into the source map.
 pub fn read_file(path: &Path, root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<FileId> {
+    register(path, std::fs::read(path), root, sources, diags)
+}
+
+/// Adds a file's bytes to the source map as UTF-8, or reports why it cannot be.
+fn register(
+    path: &Path,
+    bytes: std::io::Result<Vec<u8>>,
+    root: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<FileId> {
     let name = display_name(root, path);
-    match std::fs::read(path) {
+    match bytes {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(mut text) => {
                 if text.starts_with('\u{feff}') {

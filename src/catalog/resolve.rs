@@ -854,7 +854,15 @@ impl<'a> Resolver<'a> {
     // ----- articles --------------------------------------------------------------------------
 
     fn articles(&mut self, articles: &[LoadedArticle]) {
-        for a in articles {
+        // Scanning Markdown is the expensive part and independent per article.
+        let scans: Vec<markdown::Scan> = {
+            use rayon::prelude::*;
+            articles
+                .par_iter()
+                .map(|a| if a.front.draft { markdown::Scan::default() } else { markdown::scan(&a.body) })
+                .collect()
+        };
+        for (a, scan) in articles.iter().zip(scans) {
             if a.front.draft {
                 continue;
             }
@@ -869,7 +877,6 @@ impl<'a> Resolver<'a> {
                 let span = self.span(a.origin, r);
                 self.pending.push(Pending::Recommends { article: idx, text: r.value.clone(), span });
             }
-            let scan = markdown::scan(&a.body);
             for link in &scan.links {
                 let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
                 self.pending.push(Pending::ArticleLink {
@@ -1267,41 +1274,39 @@ impl<'a> Resolver<'a> {
     fn reference(&mut self, text: &str, span: Span) -> Option<Ref> {
         let (scheme, id, anchor) = markdown::split_ref(text)?;
         let anchor_owned = anchor.map(str::to_string);
-        let (found, declared, candidates): (Option<Ref>, bool, Vec<&str>) = match scheme {
-            "component" => (
-                self.cat.component_ids.get(id).map(|c| Ref::Component(*c)),
-                self.ids.components.contains_key(id),
-                self.ids.components.keys().map(String::as_str).collect(),
-            ),
-            "blocker" => (
-                self.cat.blocker_ids.get(id).map(|c| Ref::Blocker(*c)),
-                self.ids.blockers.contains_key(id),
-                self.ids.blockers.keys().map(String::as_str).collect(),
-            ),
-            "prerequisite" => (
-                self.cat.prereq_ids.get(id).map(|c| Ref::Prerequisite(*c)),
-                self.ids.prereqs.contains_key(id),
-                self.ids.prereqs.keys().map(String::as_str).collect(),
-            ),
+        let (found, declared) = match scheme {
+            "component" => {
+                (self.cat.component_ids.get(id).map(|c| Ref::Component(*c)), self.ids.components.contains_key(id))
+            }
+            "blocker" => (self.cat.blocker_ids.get(id).map(|c| Ref::Blocker(*c)), self.ids.blockers.contains_key(id)),
+            "prerequisite" => {
+                (self.cat.prereq_ids.get(id).map(|c| Ref::Prerequisite(*c)), self.ids.prereqs.contains_key(id))
+            }
             "path" => (
                 self.cat.path_ids.get(id).map(|c| Ref::Path(*c, anchor_owned.clone())),
                 self.ids.paths.contains_key(id),
-                self.ids.paths.keys().map(String::as_str).collect(),
             ),
             _ => (
                 self.cat.article_ids.get(id).map(|c| Ref::Article(*c, anchor_owned.clone())),
                 self.ids.articles.contains_key(id),
-                self.ids.articles.keys().map(String::as_str).collect(),
             ),
         };
         let Some(r) = found else {
             if !declared {
+                // Suggestions cost a scan of every id: only on the error path.
+                let table = match scheme {
+                    "component" => &self.ids.components,
+                    "blocker" => &self.ids.blockers,
+                    "prerequisite" => &self.ids.prereqs,
+                    "path" => &self.ids.paths,
+                    _ => &self.ids.articles,
+                };
                 let mut d = Diagnostic::error(
                     Code::UnresolvedReference,
                     span,
                     format!("`{text}` does not resolve: there is no {scheme} `{id}`"),
                 );
-                if let Some(s) = suggest(id, candidates) {
+                if let Some(s) = suggest(id, table.keys().map(String::as_str)) {
                     d = d.with_hint(format!("did you mean `{scheme}:{s}`?"));
                 }
                 self.err(d);
@@ -1431,6 +1436,8 @@ impl<'a> Resolver<'a> {
 
     fn build_indices(&mut self) {
         let n = self.cat.components.len();
+        self.cat.derived =
+            (0..n).filter(|i| self.cat.components[*i].derived.is_some()).map(|i| CompIdx(i as u32)).collect();
         self.cat.blockers_by_component = vec![Vec::new(); n];
         self.cat.prereqs_by_component = vec![Vec::new(); n];
         for (i, b) in self.cat.blockers.iter().enumerate() {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, SourceMap, Span, display_name};
-use crate::model::Catalog;
+use crate::model::*;
 use analysis::PathSummary;
 use backlinks::Backlinks;
 use highlight::Highlighter;
@@ -68,9 +68,9 @@ pub struct SiteVm {
     pub site_url: Option<String>,
 }
 
-pub struct Renderer<'a> {
-    pub cat: &'a Catalog,
-    pub hl: &'a Highlighter,
+/// What rendering needs besides the catalog, kept between builds by a session: templates,
+/// theme files, site values, backlinks and the per-path analysis.
+pub struct RenderState {
     pub tera: tera::Tera,
     pub theme: Theme,
     pub site: SiteVm,
@@ -80,94 +80,196 @@ pub struct Renderer<'a> {
     pub runbooks: bool,
 }
 
-impl<'a> Renderer<'a> {
-    /// Loads the theme's templates; a template that does not parse is a located diagnostic.
+impl RenderState {
+    /// Loads the theme's templates (a template that does not parse is a located diagnostic) and
+    /// computes backlinks and the path analysis.
     pub fn new(
-        cat: &'a Catalog,
+        cat: &Catalog,
         config: &Config,
-        hl: &'a Highlighter,
         revision: String,
         sources: &mut SourceMap,
-    ) -> Result<Renderer<'a>, Diagnostic> {
+    ) -> Result<RenderState, Diagnostic> {
         let (theme, tera) = compile_theme(config, sources)?;
-        let site = SiteVm {
-            title: config.book.title.clone(),
-            description: config.book.description.clone(),
-            language: config.book.language.clone(),
-            owner: config.site.owner.clone(),
-            revision,
-            generated: today(),
-            version: env!("CARGO_PKG_VERSION"),
-            site_url: config.site.site_url.clone(),
-        };
-        Ok(Renderer {
-            cat,
-            hl,
+        Ok(RenderState {
             tera,
             theme,
-            site,
+            site: site_vm(config, revision),
             backlinks: Backlinks::build(cat),
             analysis: analysis::analyze(cat, config.check.max_states),
             runbooks: true,
         })
     }
+}
 
-    /// Every file of the site: pages in parallel, then assets.
-    pub fn render_all(&self) -> Result<Vec<PageOut>, String> {
-        enum Job {
-            Home,
-            List(&'static str),
-            Component(usize),
-            Blocker(usize),
-            Prereq(usize),
-            Path(usize),
-            Article(usize),
-            Matrix,
-            Search,
-            NotFound,
-            Runbook(usize),
-            AllRunbooks,
+pub fn site_vm(config: &Config, revision: String) -> SiteVm {
+    SiteVm {
+        title: config.book.title.clone(),
+        description: config.book.description.clone(),
+        language: config.book.language.clone(),
+        owner: config.site.owner.clone(),
+        revision,
+        generated: today(),
+        version: env!("CARGO_PKG_VERSION"),
+        site_url: config.site.site_url.clone(),
+    }
+}
+
+/// Renders pages of one catalog with one state; cheap to make, borrowed for one build.
+pub struct Renderer<'a> {
+    pub cat: &'a Catalog,
+    pub hl: &'a Highlighter,
+    pub tera: &'a tera::Tera,
+    pub theme: &'a Theme,
+    pub site: &'a SiteVm,
+    pub backlinks: &'a Backlinks,
+    pub analysis: &'a [PathSummary],
+    pub runbooks: bool,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(cat: &'a Catalog, hl: &'a Highlighter, state: &'a RenderState) -> Renderer<'a> {
+        Renderer {
+            cat,
+            hl,
+            tera: &state.tera,
+            theme: &state.theme,
+            site: &state.site,
+            backlinks: &state.backlinks,
+            analysis: &state.analysis,
+            runbooks: state.runbooks,
         }
+    }
+
+    /// Every page of the site, as keys.
+    pub fn all_keys(&self) -> Vec<PageKey> {
         let cat = self.cat;
-        let mut jobs = vec![Job::Home, Job::Matrix, Job::Search, Job::NotFound];
-        jobs.extend(["components", "blockers", "prerequisites", "paths", "articles"].map(Job::List));
-        jobs.extend((0..cat.components.len()).map(Job::Component));
-        jobs.extend((0..cat.blockers.len()).map(Job::Blocker));
-        jobs.extend((0..cat.prerequisites.len()).map(Job::Prereq));
-        jobs.extend((0..cat.paths.len()).map(Job::Path));
-        jobs.extend((0..cat.articles.len()).map(Job::Article));
+        let mut keys =
+            vec![PageKey::Home, PageKey::Matrix, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets];
+        keys.extend(LIST_KINDS.map(PageKey::List));
+        keys.extend(cat.components.iter().map(|c| PageKey::Component(c.id.clone())));
+        keys.extend(cat.blockers.iter().map(|b| PageKey::Blocker(b.id.clone())));
+        keys.extend(cat.prerequisites.iter().map(|p| PageKey::Prerequisite(p.id.clone())));
+        keys.extend(cat.paths.iter().map(|p| PageKey::Path(p.id.clone())));
+        keys.extend(cat.articles.iter().map(|a| PageKey::Article(a.slug.clone())));
+        keys.extend(self.tag_names().into_iter().map(PageKey::Tag));
         if self.runbooks {
-            jobs.extend((0..cat.paths.len()).map(Job::Runbook));
-            jobs.push(Job::AllRunbooks);
+            keys.extend(cat.paths.iter().map(|p| PageKey::Runbook(p.id.clone())));
+            keys.push(PageKey::AllRunbooks);
         }
-        let mut pages: Vec<Result<PageOut, String>> = jobs
+        keys.push(PageKey::SearchManifest);
+        keys.extend((0..self.search_shards()).map(PageKey::SearchShard));
+        keys.push(PageKey::Sitemap);
+        keys
+    }
+
+    /// Every file of the site.
+    pub fn render_all(&self) -> Result<Vec<PageOut>, String> {
+        self.render_keys(&self.all_keys())
+    }
+
+    /// Renders the given pages in parallel. A key whose entity no longer exists renders nothing.
+    pub fn render_keys(&self, keys: &[PageKey]) -> Result<Vec<PageOut>, String> {
+        let cat = self.cat;
+        let rendered: Vec<Result<Vec<PageOut>, String>> = keys
             .par_iter()
-            .map(|job| match job {
-                Job::Home => self.home_page(),
-                Job::List(k) => self.list_page(k),
-                Job::Component(i) => self.component_page(*i),
-                Job::Blocker(i) => self.blocker_page(*i),
-                Job::Prereq(i) => self.prerequisite_page(*i),
-                Job::Path(i) => self.path_page(*i),
-                Job::Article(i) => self.article_page(*i),
-                Job::Matrix => self.matrix_page(),
-                Job::Search => self.search_page(),
-                Job::NotFound => self.not_found_page(),
-                Job::Runbook(i) => self.runbook_page(*i),
-                Job::AllRunbooks => self.runbooks_all_page(),
+            .map(|key| {
+                let one = |r: Result<PageOut, String>| r.map(|p| vec![p]);
+                match key {
+                    PageKey::Home => one(self.home_page()),
+                    PageKey::List(k) => one(self.list_page(k)),
+                    PageKey::Component(id) => {
+                        cat.component_ids.get(id).map_or(Ok(vec![]), |c| one(self.component_page(c.idx())))
+                    }
+                    PageKey::Blocker(id) => {
+                        cat.blocker_ids.get(id).map_or(Ok(vec![]), |b| one(self.blocker_page(b.idx())))
+                    }
+                    PageKey::Prerequisite(id) => {
+                        cat.prereq_ids.get(id).map_or(Ok(vec![]), |p| one(self.prerequisite_page(p.idx())))
+                    }
+                    PageKey::Path(id) => cat.path_ids.get(id).map_or(Ok(vec![]), |p| one(self.path_page(p.idx()))),
+                    PageKey::Article(slug) => {
+                        cat.article_ids.get(slug).map_or(Ok(vec![]), |a| one(self.article_page(a.idx())))
+                    }
+                    PageKey::Runbook(id) => {
+                        cat.path_ids.get(id).map_or(Ok(vec![]), |p| one(self.runbook_page(p.idx())))
+                    }
+                    PageKey::AllRunbooks => one(self.runbooks_all_page()),
+                    PageKey::Matrix => one(self.matrix_page()),
+                    PageKey::Tags => one(self.tags_index_page()),
+                    PageKey::Tag(t) => self.tag_page(t).map(|p| p.into_iter().collect()),
+                    PageKey::Search => one(self.search_page()),
+                    PageKey::NotFound => one(self.not_found_page()),
+                    PageKey::Sitemap => Ok(vec![self.sitemap(&self.all_page_paths())]),
+                    PageKey::SearchManifest => Ok(vec![self.search_manifest()]),
+                    PageKey::SearchShard(n) => Ok(vec![self.search_shard(*n)]),
+                    PageKey::Assets => {
+                        let mut v = vec![("assets/highlight.css".to_string(), self.hl.css().into_bytes())];
+                        for (name, bytes) in self.theme.statics() {
+                            v.push((format!("assets/{name}"), bytes.to_vec()));
+                        }
+                        Ok(v)
+                    }
+                }
             })
             .collect();
-        pages.extend(self.tag_pages());
-        let mut out: Vec<PageOut> = pages.into_iter().collect::<Result<_, _>>()?;
-        let names: Vec<String> = out.iter().map(|(p, _)| p.clone()).collect();
-        out.push(self.sitemap(&names));
-        out.push(("assets/search-index.js".into(), self.search_index()));
-        out.push(("assets/highlight.css".into(), self.hl.css().into_bytes()));
-        for (name, bytes) in self.theme.statics() {
-            out.push((format!("assets/{name}"), bytes.to_vec()));
+        let mut out = Vec::new();
+        for r in rendered {
+            out.extend(r?);
         }
         Ok(out)
     }
+
+    /// Output paths of every HTML page, for the sitemap.
+    fn all_page_paths(&self) -> Vec<String> {
+        let cat = self.cat;
+        let mut out = vec![
+            "index.html".to_string(),
+            "matrix.html".to_string(),
+            "search.html".to_string(),
+            "tags/index.html".to_string(),
+        ];
+        out.extend(LIST_KINDS.iter().map(|k| format!("{k}/index.html")));
+        let refs = (0..cat.components.len())
+            .map(|i| Ref::Component(CompIdx(i as u32)))
+            .chain((0..cat.blockers.len()).map(|i| Ref::Blocker(BlockerIdx(i as u32))))
+            .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
+            .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
+            .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)));
+        out.extend(refs.map(|r| links::url(cat, &r)));
+        out.extend(self.tag_names().iter().map(|t| links::tag_url(t)));
+        if self.runbooks {
+            out.extend(cat.paths.iter().map(links::runbook_url));
+            out.push("runbooks/all.html".into());
+        }
+        out
+    }
+}
+
+/// The index pages, one per kind.
+pub const LIST_KINDS: [&str; 5] = ["components", "blockers", "prerequisites", "paths", "articles"];
+
+/// One page (or a few files) of the site, by what it shows. Sessions use keys to re-render
+/// only what a change touches.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PageKey {
+    Home,
+    List(&'static str),
+    Component(String),
+    Blocker(String),
+    Prerequisite(String),
+    Path(String),
+    Article(String),
+    Runbook(String),
+    AllRunbooks,
+    Matrix,
+    Tags,
+    Tag(String),
+    Search,
+    NotFound,
+    Sitemap,
+    SearchManifest,
+    SearchShard(usize),
+    Assets,
 }
 
 /// Loads the theme (built-in, overridden by the project's files) and compiles its templates.

@@ -772,8 +772,8 @@ impl Renderer<'_> {
         self.render("matrix.html", path, &ctx)
     }
 
-    /// Every tag with what carries it.
-    pub fn tag_pages(&self) -> Vec<Result<PageOut, String>> {
+    /// Every tag with what carries it, articles first.
+    fn tag_map(&self) -> std::collections::BTreeMap<String, Vec<Ref>> {
         let cat = self.cat;
         let mut tags: std::collections::BTreeMap<String, Vec<Ref>> = std::collections::BTreeMap::new();
         let mut add = |ts: &[String], r: Ref| {
@@ -796,31 +796,55 @@ impl Renderer<'_> {
         for (i, c) in cat.components.iter().enumerate() {
             add(&c.tags, Ref::Component(CompIdx(i as u32)));
         }
-        let mut out = Vec::new();
+        tags
+    }
+
+    pub fn tag_names(&self) -> Vec<String> {
+        let cat = self.cat;
+        let mut names: Vec<String> = cat
+            .articles
+            .iter()
+            .flat_map(|a| a.tags.iter())
+            .chain(cat.paths.iter().flat_map(|p| p.tags.iter()))
+            .chain(cat.blockers.iter().flat_map(|p| p.tags.iter()))
+            .chain(cat.prerequisites.iter().flat_map(|p| p.tags.iter()))
+            .chain(cat.components.iter().flat_map(|p| p.tags.iter()))
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    pub fn tags_index_page(&self) -> Result<PageOut, String> {
         #[derive(Serialize)]
         struct TagVm {
             name: String,
             href: String,
             count: usize,
         }
-        let index: Vec<TagVm> = tags
+        let index: Vec<TagVm> = self
+            .tag_map()
             .iter()
             .map(|(t, rs)| TagVm { name: t.clone(), href: format!("../{}", links::tag_url(t)), count: rs.len() })
             .collect();
         let mut ctx = self.context("tags/index.html", "Tags", "tags", "Everything by topic.", &[]);
         ctx.insert("tags", &index);
-        out.push(self.render("tags.html", "tags/index.html".into(), &ctx));
-        for (t, rs) in &tags {
-            let path = links::tag_url(t);
-            let root = root_for(&path);
-            let items: Vec<LinkVm> = rs.iter().map(|r| self.link(r, &root)).collect();
-            let title = format!("Tagged “{t}”");
-            let mut ctx = self.context(&path, &title, "tag", &title, &[("Tags", "tags/index.html")]);
-            ctx.insert("tag", t);
-            ctx.insert("items", &items);
-            out.push(self.render("tag.html", path, &ctx));
-        }
-        out
+        self.render("tags.html", "tags/index.html".into(), &ctx)
+    }
+
+    /// One tag's page, or nothing if no entity carries the tag any more.
+    pub fn tag_page(&self, t: &str) -> Result<Option<PageOut>, String> {
+        let tags = self.tag_map();
+        let Some(rs) = tags.get(t) else { return Ok(None) };
+        let path = links::tag_url(t);
+        let root = root_for(&path);
+        let items: Vec<LinkVm> = rs.iter().map(|r| self.link(r, &root)).collect();
+        let title = format!("Tagged “{t}”");
+        let mut ctx = self.context(&path, &title, "tag", &title, &[("Tags", "tags/index.html")]);
+        ctx.insert("tag", t);
+        ctx.insert("items", &items);
+        self.render("tag.html", path, &ctx).map(Some)
     }
 
     pub fn search_page(&self) -> Result<PageOut, String> {

@@ -59,9 +59,48 @@ fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
     out
 }
 
+/// Entities per shard: an edit re-indexes one shard, and shards stay big enough for their
+/// term statistics (and so scores) to be comparable.
+const PER_SHARD: usize = 400;
+
+/// FNV-1a: a stable hash, so an entity stays in its shard from one build to the next.
+fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 impl Renderer<'_> {
-    /// `assets/search-index.js`.
-    pub fn search_index(&self) -> Vec<u8> {
+    fn entity_count(&self) -> usize {
+        let c = self.cat;
+        c.blockers.len() + c.paths.len() + c.prerequisites.len() + c.articles.len() + c.components.len()
+    }
+
+    pub fn search_shards(&self) -> usize {
+        self.entity_count().div_ceil(PER_SHARD).max(1)
+    }
+
+    /// The shard an entity's documents live in.
+    pub fn shard_of(&self, r: &Ref) -> usize {
+        let key = self.cat.ref_label(&match r {
+            Ref::Path(p, _) => Ref::Path(*p, None),
+            Ref::Article(a, _) => Ref::Article(*a, None),
+            other => other.clone(),
+        });
+        (stable_hash(&key) % self.search_shards() as u64) as usize
+    }
+
+    /// `assets/search-index.js`: how many shards to load.
+    pub fn search_manifest(&self) -> super::pages::PageOut {
+        let body = format!("window.pathbookSearch = {{\"shards\": {}}};\n", self.search_shards());
+        ("assets/search-index.js".into(), body.into_bytes())
+    }
+
+    /// `assets/search/N.js`: one shard's elasticlunr index and result documents.
+    pub fn search_shard(&self, n: usize) -> super::pages::PageOut {
         let cat = self.cat;
         let mut docs: Vec<Doc> = Vec::new();
         let mut bodies: Vec<String> = Vec::new();
@@ -70,14 +109,21 @@ impl Renderer<'_> {
             bodies.push(body);
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { md::to_text(&m.text) };
+        let mine = |r: &Ref| self.shard_of(r) == n;
         for (i, b) in cat.blockers.iter().enumerate() {
             let r = Ref::Blocker(BlockerIdx(i as u32));
+            if !mine(&r) {
+                continue;
+            }
             let body = [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution), b.id.clone()]
                 .join(" ");
             push(b.title.clone(), super::links::url(cat, &r), "blocker", body);
         }
         for (i, p) in cat.paths.iter().enumerate() {
             let r = Ref::Path(PathIdx(i as u32), None);
+            if !mine(&r) {
+                continue;
+            }
             let mut body = vec![p.summary.clone(), text(&p.description)];
             for s in &p.steps {
                 body.push(s.title.clone());
@@ -91,16 +137,22 @@ impl Renderer<'_> {
         }
         for (i, p) in cat.prerequisites.iter().enumerate() {
             let r = Ref::Prerequisite(PrereqIdx(i as u32));
+            if !mine(&r) {
+                continue;
+            }
             let body = [p.summary.clone(), text(&p.explanation), text(&p.how), p.id.clone()].join(" ");
             push(p.title.clone(), super::links::url(cat, &r), "prerequisite", body);
         }
         for (i, a) in cat.articles.iter().enumerate() {
             let r = Ref::Article(ArticleIdx(i as u32), None);
+            if !mine(&r) {
+                continue;
+            }
             let url = super::links::url(cat, &r);
-            for (n, (id, heading, body)) in sections(&a.body).into_iter().enumerate() {
+            for (k, (id, heading, body)) in sections(&a.body).into_iter().enumerate() {
                 match id {
                     None => push(a.title.clone(), url.clone(), "article", format!("{} {}", a.summary, body)),
-                    Some(id) if n > 0 => {
+                    Some(id) if k > 0 => {
                         push(format!("{} — {}", heading.trim(), a.title), format!("{url}#{id}"), "section", body)
                     }
                     Some(_) => {}
@@ -109,6 +161,9 @@ impl Renderer<'_> {
         }
         for (i, c) in cat.components.iter().enumerate() {
             let r = Ref::Component(CompIdx(i as u32));
+            if !mine(&r) {
+                continue;
+            }
             let body = [c.summary.clone(), text(&c.description), c.also_known_as.join(" "), c.id.clone()].join(" ");
             push(c.title.clone(), super::links::url(cat, &r), "component", body);
         }
@@ -119,8 +174,12 @@ impl Renderer<'_> {
         let docs_json = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".into());
         // `<` only occurs inside JSON strings, where `\u003c` means the same; this way the data
         // can never close a script element, even if a theme inlines it.
-        format!("window.pathbookSearch = {{\"index\": {}, \"docs\": {}}};\n", index.to_json(), docs_json)
-            .replace('<', "\\u003c")
-            .into_bytes()
+        let body = format!(
+            "(window.pathbookSearchShards = window.pathbookSearchShards || {{}})[{n}] = {{\"index\": {}, \"docs\": {}}};\n",
+            index.to_json(),
+            docs_json
+        )
+        .replace('<', "\\u003c");
+        (format!("assets/search/{n}.js"), body.into_bytes())
     }
 }

@@ -71,13 +71,29 @@
     });
   }
 
+  /* The index ships in shards (assets/search/N.js) so that one edit re-indexes one shard. */
   function loadIndex() {
     if (!loading) {
       loading = (window.elasticlunr ? Promise.resolve() : loadScript(root + "assets/elasticlunr.min.js"))
         .then(function () { return window.pathbookSearch ? null : loadScript(root + "assets/search-index.js"); })
         .then(function () {
+          var wanted = [];
+          for (var i = 0; i < window.pathbookSearch.shards; i++) {
+            if (!(window.pathbookSearchShards && window.pathbookSearchShards[i])) {
+              wanted.push(loadScript(root + "assets/search/" + i + ".js"));
+            }
+          }
+          return Promise.all(wanted);
+        })
+        .then(function () {
           var data = window.pathbookSearch;
-          if (!data.idx) { data.idx = window.elasticlunr.Index.load(data.index); }
+          if (!data.loaded) {
+            data.loaded = [];
+            for (var i = 0; i < data.shards; i++) {
+              var shard = window.pathbookSearchShards[i];
+              data.loaded.push({ idx: window.elasticlunr.Index.load(shard.index), docs: shard.docs });
+            }
+          }
           return data;
         });
     }
@@ -85,10 +101,13 @@
   }
 
   function search(data, query, limit) {
-    var hits = data.idx.search(query, { fields: { title: { boost: 3 }, body: { boost: 1 } }, bool: "OR", expand: true });
-    var results = hits.map(function (h) {
-      var d = data.docs[Number(h.ref)];
-      return { title: d[0], url: d[1], kind: d[2], teaser: d[3], score: h.score * (KIND_WEIGHT[d[2]] || 1) };
+    var results = [];
+    data.loaded.forEach(function (shard) {
+      var hits = shard.idx.search(query, { fields: { title: { boost: 3 }, body: { boost: 1 } }, bool: "OR", expand: true });
+      hits.forEach(function (h) {
+        var d = shard.docs[Number(h.ref)];
+        results.push({ title: d[0], url: d[1], kind: d[2], teaser: d[3], score: h.score * (KIND_WEIGHT[d[2]] || 1) });
+      });
     });
     results.sort(function (a, b) { return b.score - a.score; });
     return results.slice(0, limit);
