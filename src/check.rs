@@ -185,10 +185,20 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
 }
 
 fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
+    recommendations(cat, opts, None)
+}
+
+/// Content checks for some articles only (a session re-checks what an edit touched).
+pub fn check_articles(cat: &Catalog, opts: CheckOptions, only: &[ArticleIdx]) -> Vec<Diagnostic> {
+    recommendations(cat, opts, Some(only))
+}
+
+fn recommendations(cat: &Catalog, opts: CheckOptions, only: Option<&[ArticleIdx]>) -> Vec<Diagnostic> {
+    let chosen = |i: usize| only.is_none_or(|o| o.contains(&ArticleIdx(i as u32)));
     // Many articles recommend the same path for the same environments: simulate each
     // (path, scope) pair once.
     let mut pairs: Vec<(PathIdx, Option<&Cond>)> = Vec::new();
-    for a in &cat.articles {
+    for a in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
         for (p, _) in &a.recommends {
             let key = (*p, a.applies_to.as_ref());
             if !pairs.contains(&key) {
@@ -207,7 +217,7 @@ fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
         .collect();
     let lookup: HashMap<(PathIdx, Option<&Cond>), &Verdict> = pairs.iter().copied().zip(verdicts.iter()).collect();
     let mut out = Vec::new();
-    for article in &cat.articles {
+    for article in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
         for (p, span) in &article.recommends {
             let path = &cat.paths[p.idx()];
             let sims = match lookup[&(*p, article.applies_to.as_ref())] {
@@ -249,7 +259,7 @@ fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
     out
 }
 
-fn unexplained_blockers(cat: &Catalog) -> Vec<Diagnostic> {
+pub fn unexplained_blockers(cat: &Catalog) -> Vec<Diagnostic> {
     let mut explained = HashSet::new();
     for p in &cat.paths {
         for s in &p.steps {

@@ -104,6 +104,17 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
+    /// The file read from `path`, if any.
+    pub fn find_path(&self, path: &Path) -> Option<FileId> {
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+    }
+
+    /// Replaces a file's text (an edit), keeping its id so spans elsewhere stay valid.
+    pub fn replace(&mut self, id: FileId, text: impl Into<Arc<str>>) {
+        let f = &self.files[id.0 as usize];
+        self.files[id.0 as usize] = SourceFile::new(f.name.clone(), f.path.clone(), text.into());
+    }
+
     pub fn find(&self, name: &str) -> Option<FileId> {
         self.files.iter().position(|f| f.name == name).map(|i| FileId(i as u32))
     }

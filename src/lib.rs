@@ -6,7 +6,8 @@
 //! [`config`] → [`catalog`] (load with spans, resolve; the condition syntax lives in [`expr`],
 //! the resolved types in [`model`]) → [`eval`] (pure simulation) → [`check`] (diagnostics).
 //! → [`render`] (Markdown, highlighting, templates, search, diagrams) → [`site`] (atomic write).
-//! [`project`] strings the stages together for the commands.
+//! [`project`] strings the stages together for the commands; [`session`] keeps them in memory
+//! between builds (`serve`) and applies edits incrementally.
 
 // Diagnostics travel on the error path, which is cold; boxing every one to shrink `Result`
 // would add noise to each stage for nothing measurable.
@@ -23,6 +24,8 @@ pub mod model;
 pub mod pdf;
 pub mod project;
 pub mod render;
+pub mod serve;
+pub mod session;
 pub mod site;
 
 pub use project::Project;

@@ -86,6 +86,22 @@ enum Command {
         #[arg(long)]
         chromium: Option<PathBuf>,
     },
+    /// Live preview: build, serve over HTTP, rebuild on every save and reload the browser. A
+    /// broken edit shows its diagnostics over every page while the last good site stays up.
+    Serve {
+        /// Port to listen on (0 picks a free one).
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Address to listen on; the default only accepts connections from this machine.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Poll for changes instead of using file system events (network drives, some VMs).
+        #[arg(long)]
+        poll: bool,
+    },
     /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
     Schema {
         /// Print the schema of article front matter instead.
@@ -160,7 +176,7 @@ fn runbook(
     };
     let Some(config) = project.config.clone() else { return Ok(ExitCode::from(1)) };
     let hl = pathbook::render::highlight::Highlighter::new();
-    let revision = pathbook::site::revision(&project.sources, &[pathbook::config::CONFIG_FILE]);
+    let revision = pathbook::site::catalog_revision(&project.sources, &config.rules_dir());
     let state = match pathbook::render::RenderState::new(&project.catalog, &config, revision, &mut project.sources) {
         Ok(s) => s,
         Err(d) => {
@@ -246,12 +262,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Build { out } => {
             let started = std::time::Instant::now();
-            let mut project = Project::check(&cli.root);
-            let hl = pathbook::render::highlight::Highlighter::new();
-            let result = pathbook::site::build(&mut project, &hl, out.as_deref());
-            print_timings(&project);
+            let session = pathbook::session::Session::open(&cli.root);
+            let result = pathbook::site::build(&session, out.as_deref());
+            let project = &session.project;
+            let mut timings = project.timings.clone();
+            if let Ok(r) = &result {
+                timings.push(("write", r.elapsed));
+            }
+            if std::env::var_os("PATHBOOK_TIMINGS").is_some() {
+                for (stage, t) in &timings {
+                    eprintln!("timing: {stage:<10} {:>8.1} ms", t.as_secs_f64() * 1e3);
+                }
+            }
             let mut err = std::io::stderr().lock();
-            project.diags.sort(&project.sources);
             err.write_all(diag::render_human(&project.diags.items, &project.sources, style(cli.color)).as_bytes())?;
             match result {
                 Ok(r) => {
@@ -279,6 +302,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Serve { port, bind, open, poll } => {
+            let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color) };
+            pathbook::serve::serve(&cli.root, opts)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Runbook { path, format, output, paper, chromium } => {
             runbook(&cli.root, cli.color, &path, format, output, paper, chromium.as_deref())

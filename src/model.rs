@@ -118,6 +118,8 @@ pub struct Component {
     pub also_known_as: Vec<String>,
     pub tags: Vec<String>,
     pub sources: Vec<Source>,
+    /// Rule links in the description.
+    pub links: Vec<(Ref, Span)>,
 }
 
 impl Component {
@@ -385,6 +387,8 @@ pub struct Blocker {
     pub resolution: Markdown,
     pub tags: Vec<String>,
     pub sources: Vec<Source>,
+    /// Rule links in the Markdown fields.
+    pub links: Vec<(Ref, Span)>,
 }
 
 #[derive(Clone, Debug)]
@@ -402,6 +406,8 @@ pub struct Prerequisite {
     pub how: Markdown,
     pub tags: Vec<String>,
     pub sources: Vec<Source>,
+    /// Rule links in the Markdown fields.
+    pub links: Vec<(Ref, Span)>,
 }
 
 /// A fact about real starting states (e.g. every Exchange 2007 server has PowerShell); the
@@ -517,6 +523,8 @@ pub struct MigrationPath {
     pub steps: Vec<Step>,
     pub tags: Vec<String>,
     pub sources: Vec<Source>,
+    /// Rule links in the description and the steps' Markdown.
+    pub links: Vec<(Ref, Span)>,
 }
 
 impl MigrationPath {
@@ -572,7 +580,7 @@ pub struct Article {
 }
 
 /// The whole knowledge base, resolved.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     pub components: Vec<Component>,
     pub blockers: Vec<Blocker>,

@@ -26,6 +26,11 @@ pub struct Project {
 impl Project {
     /// Loads and resolves everything; problems are collected in `diags`.
     pub fn open(root: &Path) -> Project {
+        Project::open_cached(root, &mut catalog::load::ParseCache::default())
+    }
+
+    /// [`Project::open`], re-parsing only files whose text is not in `cache`.
+    pub fn open_cached(root: &Path, cache: &mut catalog::load::ParseCache) -> Project {
         let mut timings = Vec::new();
         let mut clock = std::time::Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, std::time::Duration)>| {
@@ -49,13 +54,14 @@ impl Project {
                 };
             }
         };
-        let (loaded, load_diags) = catalog::load(&config.rules_dir(), &config.content_dir(), root, &mut sources);
+        let (loaded, load_diags) =
+            catalog::load::load_cached(&config.rules_dir(), &config.content_dir(), root, &mut sources, cache);
         diags.extend(load_diags);
         lap("load", &mut timings);
         // A file that failed to parse takes its ids with it: simulating the rest would report
         // mismatches caused by the missing rules.
         let load_failed = diags.has_errors();
-        let (resolved, resolve_diags) = catalog::resolve(loaded, &sources, &config.content_dir(), load_failed);
+        let (resolved, resolve_diags) = catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed);
         diags.extend(resolve_diags);
         lap("resolve", &mut timings);
         Project {
@@ -72,6 +78,13 @@ impl Project {
     /// Opens and runs every check of DESIGN.md §4.
     pub fn check(root: &Path) -> Project {
         let mut p = Project::open(root);
+        p.run_checks();
+        p
+    }
+
+    /// Runs every check of DESIGN.md §4 on an opened project.
+    pub fn run_checks(&mut self) {
+        let p = self;
         let start = std::time::Instant::now();
         if let Some(config) = &p.config {
             let opts = CheckOptions { max_states: config.check.max_states };
@@ -87,7 +100,10 @@ impl Project {
         }
         p.diags.sort(&p.sources);
         p.timings.push(("check", start.elapsed()));
-        p
+    }
+
+    pub fn check_options(&self) -> CheckOptions {
+        CheckOptions { max_states: self.config.as_ref().map_or(65_536, |c| c.check.max_states) }
     }
 
     pub fn deny_warnings(&self) -> bool {

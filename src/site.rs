@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::diag::{Code, Diagnostic, SourceMap, Span};
-use crate::project::Project;
-use crate::render::highlight::Highlighter;
-use crate::render::{RenderState, Renderer};
+use crate::diag::SourceMap;
+use crate::session::Session;
 
 /// Marks a directory as pathbook output, so `build` never replaces anything else.
 pub const MARKER: &str = ".pathbook-build";
@@ -43,11 +41,13 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     move |source| BuildError::Io { context, source }
 }
 
-/// Hash of the catalog and articles: identifies what a site (or a printed runbook) was built from.
-pub fn revision(sources: &SourceMap, skip: &[&str]) -> String {
+/// The catalog revision: a hash of every file under `rules/`. It identifies the rules a site
+/// or a printed runbook came from; runbooks add the articles they link to (see
+/// `render::runbook`), so an edit to an unrelated article does not change them.
+pub fn catalog_revision(sources: &SourceMap, rules_dir: &Path) -> String {
     let mut h = Sha256::new();
     for (_, f) in sources.files() {
-        if skip.contains(&f.name.as_str()) {
+        if !f.path.starts_with(rules_dir) {
             continue;
         }
         h.update(f.name.as_bytes());
@@ -55,49 +55,25 @@ pub fn revision(sources: &SourceMap, skip: &[&str]) -> String {
         h.update(f.text.as_bytes());
         h.update([0]);
     }
+    short_hash(h)
+}
+
+/// The first 12 hex digits of a digest.
+pub fn short_hash(h: Sha256) -> String {
     h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Renders every file of the site in memory. Template problems land in `project.diags`.
-pub fn render(project: &mut Project, hl: &Highlighter) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
-    if project.diags.has_errors() {
+/// Writes a session's site into the configured build directory (or `out`), atomically.
+pub fn build(session: &Session, out: Option<&Path>) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    if !session.fresh {
         return Err(BuildError::Invalid);
     }
-    let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
-    let rev = revision(&project.sources, &[crate::config::CONFIG_FILE]);
-    let state = match RenderState::new(&project.catalog, &config, rev, &mut project.sources) {
-        Ok(s) => s,
-        Err(d) => {
-            project.diags.push(d);
-            return Err(BuildError::Invalid);
-        }
-    };
-    let renderer = Renderer::new(&project.catalog, hl, &state);
-    let mut files = renderer.render_all().map_err(|msg| {
-        let file = project.sources.add("(theme)", "(theme)", "");
-        project.diags.push(
-            Diagnostic::error(Code::Template, Span::file_start(file), format!("template failed to render: {msg}"))
-                .with_hint(
-                    "a template refers to a value the page does not have; see the theme documentation in README.md",
-                ),
-        );
-        BuildError::Invalid
-    })?;
-    files.extend(content_files(&config.content_dir())?);
-    Ok(files)
-}
-
-/// Builds the site into the configured directory (or `out`), atomically.
-pub fn build(project: &mut Project, hl: &Highlighter, out: Option<&Path>) -> Result<BuildReport, BuildError> {
-    let start = Instant::now();
-    let Some(config) = project.config.clone() else { return Err(BuildError::Invalid) };
-    let t = Instant::now();
-    let files = render(project, hl)?;
-    project.timings.push(("render", t.elapsed()));
-    let t = Instant::now();
+    let Some(config) = session.project.config.as_ref() else { return Err(BuildError::Invalid) };
+    let mut files: Vec<(String, Vec<u8>)> = session.pages.iter().map(|(p, b)| (p.clone(), b.to_vec())).collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     let out_dir = out.map(Path::to_path_buf).unwrap_or_else(|| config.build_dir());
     write_atomically(&out_dir, &config.root, &files)?;
-    project.timings.push(("write", t.elapsed()));
     Ok(BuildReport {
         pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
         files: files.len(),
@@ -108,7 +84,7 @@ pub fn build(project: &mut Project, hl: &Highlighter, out: Option<&Path>) -> Res
 }
 
 /// Files next to articles (images, attachments) are published beside them.
-fn content_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+pub fn content_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
     let mut out = Vec::new();
     if !dir.is_dir() {
         return Ok(out);

@@ -107,3 +107,34 @@ fn small_screens_get_a_menu_button() {
     assert_eq!(overflow, false, "no horizontal scrolling on a phone");
     b.screenshot("article-mobile.png");
 }
+
+#[test]
+fn an_open_page_reloads_itself_after_an_edit_and_shows_errors_over_the_page() {
+    let Some(b) = Browser::start() else { return };
+    let kb = common::Kb::shipped();
+    let server = common::server::Server::start(&kb);
+    let url = format!("http://127.0.0.1:{}/articles/choosing-a-path.html", server.port);
+    b.goto(&url);
+    b.wait_for("h1", 10);
+    // Wait for the live-reload connection, then mark this document.
+    b.wait_until(10, "the event stream", |b| b.eval("return typeof EventSource") == "function");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    b.eval("window.__before_edit = true; return 1");
+    kb.edit(
+        "content/choosing-a-path.md",
+        "title: Choosing a migration path",
+        "title: Choosing a migration path (edited live)",
+    );
+    b.wait_until(10, "the page to reload by itself", |b| {
+        b.eval("return document.querySelector('h1').textContent") == "Choosing a migration path (edited live)"
+    });
+    assert_eq!(b.eval("return window.__before_edit === undefined"), true, "a new document, not a patched one");
+
+    // A broken edit: the overlay appears over the (still served) page.
+    kb.edit("content/choosing-a-path.md", "[Why](in-place-upgrade-story.md)", "[Why](blocker:no-such-blocker)");
+    let overlay = b.wait_for("#pathbook-overlay .pathbook-location", 10);
+    assert!(b.text(&overlay).starts_with("content/choosing-a-path.md:"), "{}", b.text(&overlay));
+    b.screenshot("serve-overlay.png");
+    kb.edit("content/choosing-a-path.md", "[Why](blocker:no-such-blocker)", "[Why](in-place-upgrade-story.md)");
+    b.wait_until(10, "the overlay to go", |b| b.find("#pathbook-overlay").is_none() && b.find("h1").is_some());
+}

@@ -3,7 +3,10 @@
 //! means; that is `resolve`'s job.
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -44,17 +47,39 @@ impl Origin {
 #[derive(Debug)]
 pub struct LoadedFile {
     pub origin: Origin,
-    pub doc: CatalogFile,
+    pub doc: Arc<CatalogFile>,
 }
 
 /// An article, split but not yet resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoadedArticle {
     pub origin: Origin,
     pub slug: String,
-    pub front: FrontMatter,
-    pub body: String,
+    pub front: Arc<FrontMatter>,
+    /// Byte offset of the Markdown body in the file.
     pub body_offset: usize,
+}
+
+impl LoadedArticle {
+    pub fn body<'a>(&self, sources: &'a SourceMap) -> &'a str {
+        let text = &sources.get(self.origin.file).text;
+        text.get(self.body_offset..).unwrap_or("")
+    }
+}
+
+/// Parsed documents from earlier loads, by path and content hash. Parsing is most of the cost
+/// of loading, and a parsed document does not depend on its place in the source map, so a
+/// session re-parses only files whose text changed.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    rules: HashMap<PathBuf, (u64, Arc<CatalogFile>)>,
+    articles: HashMap<PathBuf, (u64, Arc<FrontMatter>, usize, usize)>,
+}
+
+pub fn text_hash(text: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +90,17 @@ pub struct Loaded {
 
 /// Reads every catalog file and article. Problems become diagnostics; the rest still loads.
 pub fn load(rules_dir: &Path, content_dir: &Path, root: &Path, sources: &mut SourceMap) -> (Loaded, Vec<Diagnostic>) {
+    load_cached(rules_dir, content_dir, root, sources, &mut ParseCache::default())
+}
+
+/// [`load`], reusing (and filling) `cache` for files whose text has not changed.
+pub fn load_cached(
+    rules_dir: &Path,
+    content_dir: &Path,
+    root: &Path,
+    sources: &mut SourceMap,
+    cache: &mut ParseCache,
+) -> (Loaded, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut loaded = Loaded::default();
 
@@ -80,27 +116,63 @@ pub fn load(rules_dir: &Path, content_dir: &Path, root: &Path, sources: &mut Sou
         .par_iter()
         .map(|&file| {
             let origin = Origin { file, base: 0 };
-            let text = &sources.get(file).text;
-            if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-                return Err(Diagnostic::error(Code::FileError, Span::file_start(file), "empty catalog file")
-                    .with_hint("add `components:`, `blockers:`, `prerequisites:` or `paths:`, or delete the file"));
+            let src = sources.get(file);
+            let hash = text_hash(&src.text);
+            if let Some((h, doc)) = cache.rules.get(&src.path) {
+                if *h == hash {
+                    return (hash, Ok(LoadedFile { origin, doc: doc.clone() }));
+                }
             }
-            parse_yaml::<CatalogFile>(text, origin, sources).map(|doc| LoadedFile { origin, doc })
+            let text = &src.text;
+            if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+                let d = Diagnostic::error(Code::FileError, Span::file_start(file), "empty catalog file")
+                    .with_hint("add `components:`, `blockers:`, `prerequisites:` or `paths:`, or delete the file");
+                return (hash, Err(d));
+            }
+            (
+                hash,
+                parse_yaml::<CatalogFile>(text, origin, sources).map(|doc| LoadedFile { origin, doc: Arc::new(doc) }),
+            )
         })
         .collect();
-    for p in parsed {
+    for (hash, p) in parsed {
         match p {
-            Ok(f) => loaded.files.push(f),
+            Ok(f) => {
+                cache.rules.insert(sources.get(f.origin.file).path.clone(), (hash, f.doc.clone()));
+                loaded.files.push(f);
+            }
             Err(d) => diags.push(d),
         }
     }
 
     if content_dir.is_dir() {
         let md_files = read_tree(content_dir, root, &["md"], sources, &mut diags);
-        let parsed: Vec<_> = md_files.par_iter().map(|&file| load_article(file, content_dir, sources)).collect();
-        for p in parsed {
+        let parsed: Vec<_> = md_files
+            .par_iter()
+            .map(|&file| {
+                let src = sources.get(file);
+                let hash = text_hash(&src.text);
+                if let Some((h, front, base, body_offset)) = cache.articles.get(&src.path) {
+                    if *h == hash {
+                        if let Ok(slug) = slug_for(&src.path, content_dir) {
+                            let origin = Origin { file, base: *base };
+                            return (
+                                hash,
+                                Ok(LoadedArticle { origin, slug, front: front.clone(), body_offset: *body_offset }),
+                            );
+                        }
+                    }
+                }
+                (hash, load_article(file, content_dir, sources))
+            })
+            .collect();
+        for (hash, p) in parsed {
             match p {
-                Ok(a) => loaded.articles.push(a),
+                Ok(a) => {
+                    let path = sources.get(a.origin.file).path.clone();
+                    cache.articles.insert(path, (hash, a.front.clone(), a.origin.base, a.body_offset));
+                    loaded.articles.push(a);
+                }
                 Err(d) => diags.push(d),
             }
         }
@@ -230,7 +302,8 @@ fn register(
     }
 }
 
-fn load_article(file: FileId, content_dir: &Path, sources: &SourceMap) -> Result<LoadedArticle, Diagnostic> {
+/// Splits and parses one article file.
+pub fn load_article(file: FileId, content_dir: &Path, sources: &SourceMap) -> Result<LoadedArticle, Diagnostic> {
     let src = sources.get(file);
     let slug = slug_for(&src.path, content_dir).map_err(|msg| {
         Diagnostic::error(Code::BadLink, Span::file_start(file), msg)
@@ -261,7 +334,7 @@ fn load_article(file: FileId, content_dir: &Path, sources: &SourceMap) -> Result
     })?;
     let after_fence = fm_end + text[fm_end..].find('\n').map_or(text.len() - fm_end, |i| i + 1);
     let body_offset = after_fence.min(text.len());
-    Ok(LoadedArticle { origin, slug, front, body: text[body_offset..].to_string(), body_offset })
+    Ok(LoadedArticle { origin, slug, front: Arc::new(front), body_offset })
 }
 
 fn find_closing_fence(s: &str) -> Option<usize> {

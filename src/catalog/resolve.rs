@@ -86,11 +86,21 @@ enum Pending {
         text: String,
         span: Span,
     },
-    /// A link inside a rule's Markdown field: checked, rendered later.
+    /// A link inside a rule's Markdown field.
     RuleLink {
+        owner: Owner,
         text: String,
         span: Span,
     },
+}
+
+/// The entity a Markdown field belongs to.
+#[derive(Clone, Copy)]
+enum Owner {
+    Component(CompIdx),
+    Blocker(BlockerIdx),
+    Prerequisite(PrereqIdx),
+    Path(PathIdx),
 }
 
 struct Resolver<'a> {
@@ -109,7 +119,7 @@ struct Resolver<'a> {
 /// Resolves everything loaded. `load_failed` says a file could not be parsed; then references
 /// to unknown ids are not reported (they are most likely defined in that file).
 pub fn resolve(
-    loaded: Loaded,
+    loaded: &Loaded,
     sources: &SourceMap,
     content_dir: &Path,
     load_failed: bool,
@@ -124,9 +134,9 @@ pub fn resolve(
         pending: Vec::new(),
         load_failed,
     };
-    r.declare(&loaded);
-    r.components(&loaded);
-    r.rules(&loaded);
+    r.declare(loaded);
+    r.components(loaded);
+    r.rules(loaded);
     r.articles(&loaded.articles);
     let procedures: HashMap<&str, (Origin, &RawProcedure)> = loaded
         .files
@@ -296,6 +306,7 @@ impl<'a> Resolver<'a> {
                     also_known_as: c.also_known_as.clone(),
                     tags: c.tags.clone(),
                     sources: c.sources.clone(),
+                    links: Vec::new(),
                 });
                 raw.push((f.origin, idx, c));
             }
@@ -745,9 +756,10 @@ impl<'a> Resolver<'a> {
                     resolution: self.markdown(o, &b.resolution),
                     tags: b.tags.clone(),
                     sources: b.sources.clone(),
+                    links: Vec::new(),
                 };
                 for md in [&blocker.symptoms, &blocker.explanation, &blocker.resolution] {
-                    self.scan_rule_markdown(md);
+                    self.scan_rule_markdown(md, Owner::Blocker(idx));
                 }
                 self.cat.blockers.push(blocker);
             }
@@ -784,9 +796,10 @@ impl<'a> Resolver<'a> {
                     how: self.markdown(o, &p.how),
                     tags: p.tags.clone(),
                     sources: p.sources.clone(),
+                    links: Vec::new(),
                 };
                 for md in [&prereq.explanation, &prereq.how] {
-                    self.scan_rule_markdown(md);
+                    self.scan_rule_markdown(md, Owner::Prerequisite(idx));
                 }
                 self.cat.prerequisites.push(prereq);
             }
@@ -824,16 +837,16 @@ impl<'a> Resolver<'a> {
         }
         for c in 0..self.cat.components.len() {
             let md = self.cat.components[c].description.clone();
-            self.scan_rule_markdown(&md);
+            self.scan_rule_markdown(&md, Owner::Component(CompIdx(c as u32)));
         }
     }
 
-    fn scan_rule_markdown(&mut self, md: &Markdown) {
+    fn scan_rule_markdown(&mut self, md: &Markdown, owner: Owner) {
         let Some(span) = md.span else { return };
         for link in markdown::scan(&md.text).links {
             if markdown::split_ref(&link.dest).is_some() {
                 let at = self.locate_in_file(span, &link.dest);
-                self.pending.push(Pending::RuleLink { text: link.dest, span: at });
+                self.pending.push(Pending::RuleLink { owner, text: link.dest, span: at });
             }
         }
     }
@@ -859,53 +872,58 @@ impl<'a> Resolver<'a> {
             use rayon::prelude::*;
             articles
                 .par_iter()
-                .map(|a| if a.front.draft { markdown::Scan::default() } else { markdown::scan(&a.body) })
+                .map(|a| if a.front.draft { markdown::Scan::default() } else { markdown::scan(a.body(self.sources)) })
                 .collect()
         };
         for (a, scan) in articles.iter().zip(scans) {
             if a.front.draft {
                 continue;
             }
-            let file = a.origin.file;
-            let title_span = self.front_title_span(a);
-            let applies = match &a.front.applies_to {
-                Some(s) => self.cond(a.origin, s).map(|(c, sp)| (Some(c), Some(sp))),
-                None => Some((None, None)),
-            };
             let idx = ArticleIdx(self.cat.articles.len() as u32);
-            for r in &a.front.recommends {
-                let span = self.span(a.origin, r);
-                self.pending.push(Pending::Recommends { article: idx, text: r.value.clone(), span });
-            }
-            for link in &scan.links {
-                let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
-                self.pending.push(Pending::ArticleLink {
-                    article: idx,
-                    text: link.dest.clone(),
-                    span,
-                    is_image: link.is_image,
-                });
-            }
-            let (applies_to, applies_span) = applies.unwrap_or((None, None));
+            let article = self.article(a, scan, idx);
             self.cat.article_ids.insert(a.slug.clone(), idx);
-            self.cat.articles.push(Article {
-                slug: a.slug.clone(),
-                file,
-                span: title_span,
-                title: a.front.title.clone(),
-                summary: a.front.summary.clone().unwrap_or_default(),
-                applies_to,
-                applies_span,
-                recommends: Vec::new(),
-                tags: a.front.tags.clone(),
-                sources: a.front.sources.clone(),
-                weight: a.front.weight,
-                updated: a.front.updated.clone(),
-                body: a.body.clone(),
-                body_offset: a.body_offset,
-                headings: scan.headings,
-                links: Vec::new(),
+            self.cat.articles.push(article);
+        }
+    }
+
+    /// One article, with its links queued for resolution once every id is known.
+    fn article(&mut self, a: &LoadedArticle, scan: markdown::Scan, idx: ArticleIdx) -> Article {
+        let file = a.origin.file;
+        let title_span = self.front_title_span(a);
+        let (applies_to, applies_span) = match &a.front.applies_to {
+            Some(s) => self.cond(a.origin, s).map(|(c, sp)| (Some(c), Some(sp))).unwrap_or((None, None)),
+            None => (None, None),
+        };
+        for r in &a.front.recommends {
+            let span = self.span(a.origin, r);
+            self.pending.push(Pending::Recommends { article: idx, text: r.value.clone(), span });
+        }
+        for link in &scan.links {
+            let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
+            self.pending.push(Pending::ArticleLink {
+                article: idx,
+                text: link.dest.clone(),
+                span,
+                is_image: link.is_image,
             });
+        }
+        Article {
+            slug: a.slug.clone(),
+            file,
+            span: title_span,
+            title: a.front.title.clone(),
+            summary: a.front.summary.clone().unwrap_or_default(),
+            applies_to,
+            applies_span,
+            recommends: Vec::new(),
+            tags: a.front.tags.clone(),
+            sources: a.front.sources.clone(),
+            weight: a.front.weight,
+            updated: a.front.updated.clone(),
+            body: a.body(self.sources).to_string(),
+            body_offset: a.body_offset,
+            headings: scan.headings,
+            links: Vec::new(),
         }
     }
 
@@ -1052,11 +1070,12 @@ impl<'a> Resolver<'a> {
             steps,
             tags: p.tags.clone(),
             sources: p.sources.clone(),
+            links: Vec::new(),
         };
-        self.scan_rule_markdown(&path.description);
+        self.scan_rule_markdown(&path.description, Owner::Path(idx));
         for s in &path.steps {
             for md in [&s.instructions, &s.verify, &s.rollback] {
-                self.scan_rule_markdown(md);
+                self.scan_rule_markdown(md, Owner::Path(idx));
             }
         }
         self.cat.path_ids.insert(path.id.clone(), idx);
@@ -1236,8 +1255,16 @@ impl<'a> Resolver<'a> {
                         self.cat.paths[path.idx()].steps[step].refs.push((r, span));
                     }
                 }
-                Pending::RuleLink { text, span } => {
-                    self.reference(&text, span);
+                Pending::RuleLink { owner, text, span } => {
+                    if let Some(r) = self.reference(&text, span) {
+                        let links = match owner {
+                            Owner::Component(c) => &mut self.cat.components[c.idx()].links,
+                            Owner::Blocker(b) => &mut self.cat.blockers[b.idx()].links,
+                            Owner::Prerequisite(p) => &mut self.cat.prerequisites[p.idx()].links,
+                            Owner::Path(p) => &mut self.cat.paths[p.idx()].links,
+                        };
+                        links.push((r, span));
+                    }
                 }
                 Pending::Recommends { article, text, span } => {
                     let target = text.strip_prefix("path:").unwrap_or(&text);
@@ -1451,6 +1478,86 @@ impl<'a> Resolver<'a> {
             }
         }
     }
+}
+
+/// Re-resolves edited articles in place against an unchanged rule set (same files, same
+/// slugs, none became a draft): their front matter, headings and links, plus every link
+/// elsewhere that points at one of their headings. Returns the diagnostics of all of that.
+pub fn reresolve_articles(
+    cat: &mut Catalog,
+    sources: &SourceMap,
+    content_dir: &Path,
+    changed: &[(ArticleIdx, LoadedArticle)],
+) -> Vec<Diagnostic> {
+    let mut ids = Ids::default();
+    let declare = |map: &mut HashMap<String, Declared>, id: &str, span: Span| {
+        map.insert(id.to_string(), Declared { span });
+    };
+    for c in &cat.components {
+        declare(&mut ids.components, &c.id, c.span);
+    }
+    for b in &cat.blockers {
+        declare(&mut ids.blockers, &b.id, b.span);
+    }
+    for p in &cat.prerequisites {
+        declare(&mut ids.prereqs, &p.id, p.span);
+    }
+    for p in &cat.paths {
+        declare(&mut ids.paths, &p.id, p.span);
+    }
+    for a in &cat.articles {
+        declare(&mut ids.articles, &a.slug, a.span);
+    }
+    let mut r = Resolver {
+        sources,
+        content_dir,
+        diags: Vec::new(),
+        cat: std::mem::take(cat),
+        ids,
+        rules_complete: true,
+        pending: Vec::new(),
+        load_failed: false,
+    };
+    for (idx, a) in changed {
+        let scan = markdown::scan(a.body(sources));
+        let article = r.article(a, scan, *idx);
+        r.cat.articles[idx.idx()] = article;
+    }
+    r.finish_references();
+    // Links elsewhere into an edited article's headings may have lost their target.
+    let edited: Vec<ArticleIdx> = changed.iter().map(|(i, _)| *i).collect();
+    let into_edited = |(r, _): &&(Ref, Span)| matches!(r, Ref::Article(t, Some(_)) if edited.contains(t));
+    let mut incoming: Vec<(Ref, Span)> = Vec::new();
+    for (i, a) in r.cat.articles.iter().enumerate() {
+        if !edited.contains(&ArticleIdx(i as u32)) {
+            incoming.extend(a.links.iter().filter(into_edited).cloned());
+        }
+    }
+    for p in &r.cat.paths {
+        incoming.extend(p.links.iter().filter(into_edited).cloned());
+        for s in &p.steps {
+            incoming.extend(s.refs.iter().filter(into_edited).cloned());
+        }
+    }
+    let rule_links = r.cat.components.iter().map(|c| &c.links).chain(r.cat.blockers.iter().map(|b| &b.links));
+    for links in rule_links.chain(r.cat.prerequisites.iter().map(|p| &p.links)) {
+        incoming.extend(links.iter().filter(into_edited).cloned());
+    }
+    for (target, span) in incoming {
+        if let Ref::Article(t, Some(anchor)) = &target {
+            if edited.contains(t) && !r.cat.articles[t.idx()].headings.iter().any(|h| &h.id == anchor) {
+                let d = Diagnostic::error(
+                    Code::UnresolvedReference,
+                    span,
+                    format!("`{}`: no anchor `#{anchor}` on that page", r.cat.ref_label(&target)),
+                )
+                .with_hint("the heading was renamed or removed");
+                r.diags.push(d);
+            }
+        }
+    }
+    *cat = r.cat;
+    r.diags
 }
 
 fn origin_span(r: &Resolver, o: Origin, loc: &serde_saphyr::Location) -> Span {

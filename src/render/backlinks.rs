@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use crate::markdown;
 use crate::model::*;
 
 /// A reference target without its anchor.
@@ -25,12 +24,6 @@ impl Backlinks {
     pub fn build(cat: &Catalog) -> Backlinks {
         let mut b = Backlinks::default();
         let mut comps = Vec::new();
-        let md_links = |md: &Markdown| -> Vec<Ref> {
-            if md.is_empty() {
-                return Vec::new();
-            }
-            markdown::scan(&md.text).links.iter().filter_map(|l| cat.lookup(&l.dest)).collect()
-        };
         for (i, c) in cat.components.iter().enumerate() {
             let me = Ref::Component(CompIdx(i as u32));
             if let Some(p) = c.part_of {
@@ -43,8 +36,8 @@ impl Backlinks {
                     b.add(&me, Ref::Component(*x));
                 }
             }
-            for r in md_links(&c.description) {
-                b.add(&me, r);
+            for (r, _) in &c.links {
+                b.add(&me, r.clone());
             }
         }
         for (i, bl) in cat.blockers.iter().enumerate() {
@@ -56,10 +49,8 @@ impl Backlinks {
             for x in &comps {
                 b.add(&me, Ref::Component(*x));
             }
-            for md in [&bl.symptoms, &bl.explanation, &bl.resolution] {
-                for r in md_links(md) {
-                    b.add(&me, r);
-                }
+            for (r, _) in &bl.links {
+                b.add(&me, r.clone());
             }
         }
         for (i, p) in cat.prerequisites.iter().enumerate() {
@@ -71,10 +62,8 @@ impl Backlinks {
             for x in &comps {
                 b.add(&me, Ref::Component(*x));
             }
-            for md in [&p.explanation, &p.how] {
-                for r in md_links(md) {
-                    b.add(&me, r);
-                }
+            for (r, _) in &p.links {
+                b.add(&me, r.clone());
             }
         }
         for (i, p) in cat.paths.iter().enumerate() {
@@ -87,11 +76,6 @@ impl Backlinks {
                 for (r, _) in &s.refs {
                     b.add(&me, r.clone());
                 }
-                for md in [&s.instructions, &s.verify, &s.rollback] {
-                    for r in md_links(md) {
-                        b.add(&me, r);
-                    }
-                }
             }
             for g in &p.goal {
                 g.require.components(&mut comps);
@@ -100,24 +84,42 @@ impl Backlinks {
             for x in &comps {
                 b.add(&me, Ref::Component(*x));
             }
-            for r in md_links(&p.description) {
-                b.add(&me, r);
+            for (r, _) in &p.links {
+                b.add(&me, r.clone());
             }
         }
         for (i, a) in cat.articles.iter().enumerate() {
             let me = Ref::Article(ArticleIdx(i as u32), None);
-            for (r, _) in &a.links {
-                b.add(&me, r.clone());
-            }
-            for (p, _) in &a.recommends {
-                b.add(&me, Ref::Path(*p, None));
+            for t in article_targets(a) {
+                b.add(&me, t);
             }
         }
         for v in b.map.values_mut() {
-            v.sort_by_key(|r| (kind_rank(r), format!("{r:?}")));
+            v.sort_by(order);
             v.dedup();
         }
         b
+    }
+
+    /// Replaces what one article links to (an article edit): drops its old edges, adds the new.
+    pub fn replace_article(&mut self, me: ArticleIdx, old: &Article, new: &Article) {
+        let from = Ref::Article(me, None);
+        for t in article_targets(old) {
+            if let Some(v) = self.map.get_mut(&key(&t)) {
+                v.retain(|r| *r != from);
+            }
+        }
+        for t in article_targets(new) {
+            let t = key(&t);
+            if t == from {
+                continue;
+            }
+            let v = self.map.entry(t).or_default();
+            if !v.contains(&from) {
+                v.push(from.clone());
+                v.sort_by(order);
+            }
+        }
     }
 
     fn add(&mut self, from: &Ref, to: Ref) {
@@ -131,6 +133,29 @@ impl Backlinks {
     /// What references `r`, articles first.
     pub fn of(&self, r: &Ref) -> &[Ref] {
         self.map.get(&key(r)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What an article links to or recommends.
+pub fn article_targets(a: &Article) -> Vec<Ref> {
+    let mut v: Vec<Ref> = a.links.iter().map(|(r, _)| key(r)).collect();
+    v.extend(a.recommends.iter().map(|(p, _)| Ref::Path(*p, None)));
+    v.sort_by(order);
+    v.dedup();
+    v
+}
+
+fn order(a: &Ref, b: &Ref) -> std::cmp::Ordering {
+    (kind_rank(a), ref_index(a)).cmp(&(kind_rank(b), ref_index(b)))
+}
+
+fn ref_index(r: &Ref) -> u32 {
+    match r {
+        Ref::Component(c) => c.0,
+        Ref::Blocker(b) => b.0,
+        Ref::Prerequisite(p) => p.0,
+        Ref::Path(p, _) => p.0,
+        Ref::Article(a, _) => a.0,
     }
 }
 

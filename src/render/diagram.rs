@@ -148,8 +148,22 @@ fn bounding_box(svg: &str) -> Option<(f64, f64, f64, f64)> {
     (x1 > x0).then_some((x0 - 16., y0 - 16., x1 - x0 + 32., y1 - y0 + 32.))
 }
 
+/// layout-rs writes its font classes from a hash map, in a different order each run; sort them
+/// so the same catalog always gives the same bytes.
+fn sort_style_lines(svg: &str) -> String {
+    let (Some(open), Some(close)) = (svg.find("<style>"), svg.find("</style>")) else { return svg.to_string() };
+    if close < open {
+        return svg.to_string();
+    }
+    let inner = &svg[open + 7..close];
+    let mut lines: Vec<&str> = inner.lines().collect();
+    lines.sort_unstable();
+    format!("{}<style>{}\n</style>{}", &svg[..open], lines.join("\n"), &svg[close + 8..])
+}
+
 /// Makes the SVG scale with the page, use the page's font, and describe itself.
 fn finish(svg: &str, title: &str) -> String {
+    let svg = sort_style_lines(svg);
     let svg = svg.replace("font-family: Times, serif", "font-family: system-ui, -apple-system, 'Segoe UI', sans-serif");
     let Some(start) = svg.find("<svg") else { return String::new() };
     let Some(end) = svg[start..].find('>').map(|e| start + e) else { return String::new() };

@@ -124,6 +124,11 @@ pub struct Renderer<'a> {
     pub backlinks: &'a Backlinks,
     pub analysis: &'a [PathSummary],
     pub runbooks: bool,
+    /// Computed once per renderer, on first use (pages render in parallel).
+    pub(crate) article_order: std::sync::OnceLock<Vec<usize>>,
+    pub(crate) article_positions: std::sync::OnceLock<Vec<usize>>,
+    pub(crate) tag_map: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<Ref>>>,
+    pub(crate) shards: std::sync::OnceLock<Vec<Vec<Ref>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -137,6 +142,10 @@ impl<'a> Renderer<'a> {
             backlinks: &state.backlinks,
             analysis: &state.analysis,
             runbooks: state.runbooks,
+            article_order: Default::default(),
+            article_positions: Default::default(),
+            tag_map: Default::default(),
+            shards: Default::default(),
         }
     }
 

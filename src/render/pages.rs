@@ -80,6 +80,9 @@ pub fn path_badge(p: &MigrationPath) -> Badge {
     }
 }
 
+/// How many paths and blockers the home page lists before "all of them".
+const HOME_ITEMS: usize = 12;
+
 /// A rendered page: where it goes and its bytes.
 pub type PageOut = (String, Vec<u8>);
 
@@ -575,7 +578,7 @@ impl Renderer<'_> {
             next: Option<LinkVm>,
         }
         let order = self.article_order();
-        let pos = order.iter().position(|x| *x == i).unwrap_or(0);
+        let pos = self.article_position(i);
         let neighbour = |j: Option<usize>| j.map(|j| self.link(&Ref::Article(ArticleIdx(j as u32), None), &root));
         let vm = Vm {
             slug: &a.slug,
@@ -603,13 +606,15 @@ impl Renderer<'_> {
     }
 
     /// Articles by weight, then title.
-    pub fn article_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.cat.articles.len()).collect();
-        order.sort_by(|a, b| {
-            let (x, y) = (&self.cat.articles[*a], &self.cat.articles[*b]);
-            (x.weight, &x.title).cmp(&(y.weight, &y.title))
-        });
-        order
+    pub fn article_order(&self) -> &[usize] {
+        self.article_order.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.cat.articles.len()).collect();
+            order.sort_by(|a, b| {
+                let (x, y) = (&self.cat.articles[*a], &self.cat.articles[*b]);
+                (x.weight, &x.title).cmp(&(y.weight, &y.title))
+            });
+            order
+        })
     }
 
     // ----- index pages ----------------------------------------------------------------------
@@ -646,7 +651,7 @@ impl Renderer<'_> {
             _ => (
                 "Articles",
                 "Background, decisions and procedures, written by the support team.",
-                self.article_order().into_iter().map(|i| Ref::Article(ArticleIdx(i as u32), None)).collect(),
+                self.article_order().iter().map(|i| Ref::Article(ArticleIdx(*i as u32), None)).collect(),
             ),
         };
         let items: Vec<LinkVm> = refs.iter().map(|r| self.link(r, &root)).collect();
@@ -664,9 +669,10 @@ impl Renderer<'_> {
         let root = String::new();
         let start_here: Vec<LinkVm> = self
             .article_order()
-            .into_iter()
-            .filter(|i| cat.articles[*i].tags.iter().any(|t| t == "start-here"))
-            .map(|i| self.link(&Ref::Article(ArticleIdx(i as u32), None), &root))
+            .iter()
+            .filter(|i| cat.articles[**i].tags.iter().any(|t| t == "start-here"))
+            .take(HOME_ITEMS)
+            .map(|i| self.link(&Ref::Article(ArticleIdx(*i as u32), None), &root))
             .collect();
         let mut paths: Vec<usize> = (0..cat.paths.len()).collect();
         paths.sort_by_key(|i| (cat.paths[*i].is_anti_path(), *i));
@@ -695,6 +701,8 @@ impl Renderer<'_> {
         ctx.insert("paths", &paths);
         ctx.insert("blockers", &blockers);
         ctx.insert("has_matrix", &!cat.matrices.is_empty());
+        ctx.insert("more_paths", &cat.paths.len().saturating_sub(HOME_ITEMS));
+        ctx.insert("more_blockers", &cat.blockers.len().saturating_sub(HOME_ITEMS));
         self.render("index.html", path, &ctx)
     }
 
@@ -772,8 +780,24 @@ impl Renderer<'_> {
         self.render("matrix.html", path, &ctx)
     }
 
-    /// Every tag with what carries it, articles first.
-    fn tag_map(&self) -> std::collections::BTreeMap<String, Vec<Ref>> {
+    /// An article's place in the reading order.
+    pub fn article_position(&self, i: usize) -> usize {
+        let positions = self.article_positions.get_or_init(|| {
+            let mut pos = vec![0; self.cat.articles.len()];
+            for (p, a) in self.article_order().iter().enumerate() {
+                pos[*a] = p;
+            }
+            pos
+        });
+        positions.get(i).copied().unwrap_or(0)
+    }
+
+    /// Every tag with what carries it, articles first (computed once per renderer).
+    fn tag_map(&self) -> &std::collections::BTreeMap<String, Vec<Ref>> {
+        self.tag_map.get_or_init(|| self.compute_tag_map())
+    }
+
+    fn compute_tag_map(&self) -> std::collections::BTreeMap<String, Vec<Ref>> {
         let cat = self.cat;
         let mut tags: std::collections::BTreeMap<String, Vec<Ref>> = std::collections::BTreeMap::new();
         let mut add = |ts: &[String], r: Ref| {
@@ -781,7 +805,7 @@ impl Renderer<'_> {
                 tags.entry(t.clone()).or_default().push(r.clone());
             }
         };
-        for i in self.article_order() {
+        for &i in self.article_order() {
             add(&cat.articles[i].tags, Ref::Article(ArticleIdx(i as u32), None));
         }
         for (i, p) in cat.paths.iter().enumerate() {
@@ -800,20 +824,7 @@ impl Renderer<'_> {
     }
 
     pub fn tag_names(&self) -> Vec<String> {
-        let cat = self.cat;
-        let mut names: Vec<String> = cat
-            .articles
-            .iter()
-            .flat_map(|a| a.tags.iter())
-            .chain(cat.paths.iter().flat_map(|p| p.tags.iter()))
-            .chain(cat.blockers.iter().flat_map(|p| p.tags.iter()))
-            .chain(cat.prerequisites.iter().flat_map(|p| p.tags.iter()))
-            .chain(cat.components.iter().flat_map(|p| p.tags.iter()))
-            .cloned()
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+        self.tag_map().keys().cloned().collect()
     }
 
     pub fn tags_index_page(&self) -> Result<PageOut, String> {

@@ -280,7 +280,7 @@ impl Renderer<'_> {
             total_minutes,
             total: format_minutes(total_minutes),
             range,
-            revision: self.site.revision.clone(),
+            revision: self.runbook_revision(pi),
             generated: self.site.generated.clone(),
             owner: self.site.owner.clone(),
             prerequisites,
@@ -289,6 +289,31 @@ impl Renderer<'_> {
             backout,
             sources: path.sources.iter().map(|s| (s.title.clone(), s.url.clone(), s.id.clone())).collect(),
         }
+    }
+
+    /// The catalog revision combined with the articles this path's runbook links to: it
+    /// changes exactly when something the runbook shows may have changed.
+    pub fn runbook_revision(&self, pi: PathIdx) -> String {
+        use sha2::Digest;
+        let cat = self.cat;
+        let path = &cat.paths[pi.idx()];
+        let mut articles: Vec<ArticleIdx> = path
+            .links
+            .iter()
+            .chain(path.steps.iter().flat_map(|s| s.refs.iter()))
+            .filter_map(|(r, _)| if let Ref::Article(a, _) = r { Some(*a) } else { None })
+            .collect();
+        articles.sort();
+        articles.dedup();
+        let mut h = sha2::Sha256::new();
+        h.update(self.site.revision.as_bytes());
+        for a in articles {
+            let a = &cat.articles[a.idx()];
+            h.update(a.slug.as_bytes());
+            h.update(a.title.as_bytes());
+            h.update(a.body.as_bytes());
+        }
+        crate::site::short_hash(h)
     }
 
     /// `runbooks/<id>.html`.

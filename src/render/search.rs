@@ -15,7 +15,7 @@ use crate::model::*;
 #[derive(Serialize)]
 struct Doc(String, String, &'static str, String);
 
-const TEASER: usize = 160;
+const TEASER: usize = 140;
 
 fn teaser(text: &str) -> String {
     let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -61,14 +61,45 @@ fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
 
 /// Entities per shard: an edit re-indexes one shard, and shards stay big enough for their
 /// term statistics (and so scores) to be comparable.
-const PER_SHARD: usize = 400;
+const PER_SHARD: usize = 100;
 
-/// FNV-1a: a stable hash, so an entity stays in its shard from one build to the next.
-fn stable_hash(s: &str) -> u64 {
+/// Characters of distinct words indexed per document (a section, a step, an entity). Titles
+/// and headings are always indexed in full. A browser downloads the whole index, so its size
+/// is what a reader pays for.
+const BODY_CHARS: usize = 1200;
+
+/// Characters of a section's own text indexed with its heading.
+const SECTION_CHARS: usize = 200;
+
+/// The distinct words of a text, in order of first appearance, up to [`BODY_CHARS`].
+/// elasticlunr scores term frequency as √tf, so repeated words add more to the index's size
+/// than to its ranking; every word stays findable.
+fn distinct_words(text: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::with_capacity(text.len().min(BODY_CHARS + 16));
+    for w in text.split_whitespace() {
+        let key = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        if key.is_empty() || !seen.insert(key) {
+            continue;
+        }
+        if out.len() + w.len() + 1 > BODY_CHARS {
+            break;
+        }
+        out.push_str(w);
+        out.push(' ');
+    }
+    out
+}
+
+/// FNV-1a over several pieces: a stable hash, so an entity stays in its shard from one build
+/// to the next.
+fn stable_hash(pieces: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    for s in pieces {
+        for b in s.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
     }
     h
 }
@@ -85,12 +116,34 @@ impl Renderer<'_> {
 
     /// The shard an entity's documents live in.
     pub fn shard_of(&self, r: &Ref) -> usize {
-        let key = self.cat.ref_label(&match r {
-            Ref::Path(p, _) => Ref::Path(*p, None),
-            Ref::Article(a, _) => Ref::Article(*a, None),
-            other => other.clone(),
-        });
-        (stable_hash(&key) % self.search_shards() as u64) as usize
+        let cat = self.cat;
+        let (kind, id) = match r {
+            Ref::Component(c) => ("component:", cat.components[c.idx()].id.as_str()),
+            Ref::Blocker(b) => ("blocker:", cat.blockers[b.idx()].id.as_str()),
+            Ref::Prerequisite(p) => ("prerequisite:", cat.prerequisites[p.idx()].id.as_str()),
+            Ref::Path(p, _) => ("path:", cat.paths[p.idx()].id.as_str()),
+            Ref::Article(a, _) => ("article:", cat.articles[a.idx()].slug.as_str()),
+        };
+        (stable_hash(&[kind, id]) % self.search_shards() as u64) as usize
+    }
+
+    /// Every entity grouped by shard, computed once per renderer.
+    fn shard_members(&self) -> &[Vec<Ref>] {
+        self.shards.get_or_init(|| {
+            let cat = self.cat;
+            let mut out = vec![Vec::new(); self.search_shards()];
+            let refs = (0..cat.blockers.len())
+                .map(|i| Ref::Blocker(BlockerIdx(i as u32)))
+                .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
+                .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
+                .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)))
+                .chain((0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))));
+            for r in refs {
+                let n = self.shard_of(&r);
+                out[n].push(r);
+            }
+            out
+        })
     }
 
     /// `assets/search-index.js`: how many shards to load.
@@ -106,66 +159,65 @@ impl Renderer<'_> {
         let mut bodies: Vec<String> = Vec::new();
         let mut push = |title: String, url: String, kind: &'static str, body: String| {
             docs.push(Doc(title, url, kind, teaser(&body)));
-            bodies.push(body);
+            bodies.push(distinct_words(&body));
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { md::to_text(&m.text) };
-        let mine = |r: &Ref| self.shard_of(r) == n;
-        for (i, b) in cat.blockers.iter().enumerate() {
-            let r = Ref::Blocker(BlockerIdx(i as u32));
-            if !mine(&r) {
-                continue;
-            }
-            let body = [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution), b.id.clone()]
-                .join(" ");
-            push(b.title.clone(), super::links::url(cat, &r), "blocker", body);
-        }
-        for (i, p) in cat.paths.iter().enumerate() {
-            let r = Ref::Path(PathIdx(i as u32), None);
-            if !mine(&r) {
-                continue;
-            }
-            let mut body = vec![p.summary.clone(), text(&p.description)];
-            for s in &p.steps {
-                body.push(s.title.clone());
-            }
-            push(p.title.clone(), super::links::url(cat, &r), "path", body.join(" "));
-            for s in &p.steps {
-                let r = Ref::Path(PathIdx(i as u32), Some(s.id.clone()));
-                let body = [text(&s.instructions), text(&s.verify)].join(" ");
-                push(format!("{} — {}", s.title, p.title), super::links::url(cat, &r), "step", body);
-            }
-        }
-        for (i, p) in cat.prerequisites.iter().enumerate() {
-            let r = Ref::Prerequisite(PrereqIdx(i as u32));
-            if !mine(&r) {
-                continue;
-            }
-            let body = [p.summary.clone(), text(&p.explanation), text(&p.how), p.id.clone()].join(" ");
-            push(p.title.clone(), super::links::url(cat, &r), "prerequisite", body);
-        }
-        for (i, a) in cat.articles.iter().enumerate() {
-            let r = Ref::Article(ArticleIdx(i as u32), None);
-            if !mine(&r) {
-                continue;
-            }
-            let url = super::links::url(cat, &r);
-            for (k, (id, heading, body)) in sections(&a.body).into_iter().enumerate() {
-                match id {
-                    None => push(a.title.clone(), url.clone(), "article", format!("{} {}", a.summary, body)),
-                    Some(id) if k > 0 => {
-                        push(format!("{} — {}", heading.trim(), a.title), format!("{url}#{id}"), "section", body)
+        let members = self.shard_members().get(n).cloned().unwrap_or_default();
+        for r in &members {
+            match r {
+                Ref::Blocker(b) => {
+                    let b = &cat.blockers[b.idx()];
+                    let body =
+                        [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution), b.id.clone()]
+                            .join(" ");
+                    push(b.title.clone(), super::links::url(cat, r), "blocker", body);
+                }
+                Ref::Path(pi, _) => {
+                    let p = &cat.paths[pi.idx()];
+                    let mut body = vec![p.summary.clone(), text(&p.description)];
+                    for s in &p.steps {
+                        body.push(s.title.clone());
                     }
-                    Some(_) => {}
+                    push(p.title.clone(), super::links::url(cat, r), "path", body.join(" "));
+                    for s in &p.steps {
+                        let step = Ref::Path(*pi, Some(s.id.clone()));
+                        let body = [text(&s.instructions), text(&s.verify)].join(" ");
+                        push(format!("{} — {}", s.title, p.title), super::links::url(cat, &step), "step", body);
+                    }
+                }
+                Ref::Prerequisite(p) => {
+                    let p = &cat.prerequisites[p.idx()];
+                    let body = [p.summary.clone(), text(&p.explanation), text(&p.how), p.id.clone()].join(" ");
+                    push(p.title.clone(), super::links::url(cat, r), "prerequisite", body);
+                }
+                Ref::Article(a, _) => {
+                    // One document for the article's words, one light document per heading
+                    // (its text and first words) so heading matches land on the heading.
+                    let a = &cat.articles[a.idx()];
+                    let url = super::links::url(cat, r);
+                    let sections = sections(&a.body);
+                    let mut all = a.summary.clone();
+                    for (_, heading, body) in &sections {
+                        all.push(' ');
+                        all.push_str(heading);
+                        all.push(' ');
+                        all.push_str(body);
+                    }
+                    push(a.title.clone(), url.clone(), "article", all);
+                    for (id, heading, body) in sections.iter().skip(1) {
+                        if let Some(id) = id {
+                            let first: String = body.chars().take(SECTION_CHARS).collect();
+                            push(format!("{} — {}", heading.trim(), a.title), format!("{url}#{id}"), "section", first);
+                        }
+                    }
+                }
+                Ref::Component(c) => {
+                    let c = &cat.components[c.idx()];
+                    let body =
+                        [c.summary.clone(), text(&c.description), c.also_known_as.join(" "), c.id.clone()].join(" ");
+                    push(c.title.clone(), super::links::url(cat, r), "component", body);
                 }
             }
-        }
-        for (i, c) in cat.components.iter().enumerate() {
-            let r = Ref::Component(CompIdx(i as u32));
-            if !mine(&r) {
-                continue;
-            }
-            let body = [c.summary.clone(), text(&c.description), c.also_known_as.join(" "), c.id.clone()].join(" ");
-            push(c.title.clone(), super::links::url(cat, &r), "component", body);
         }
         let mut index = IndexBuilder::new().save_docs(false).add_fields(["title", "body"]).build();
         for (i, (d, body)) in docs.iter().zip(&bodies).enumerate() {

@@ -13,7 +13,11 @@ pub struct Browser {
     driver: Child,
     port: u16,
     session: String,
+    /// One browser at a time: several headless Chromiums on a 2-core machine starve each other.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -50,6 +54,7 @@ impl Browser {
             eprintln!("SKIPPED: {msg}");
             return None;
         };
+        let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
@@ -57,7 +62,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let mut b = Browser { driver: child, port, session: String::new() };
+        let mut b = Browser { driver: child, port, session: String::new(), _turn: turn };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
@@ -80,20 +85,36 @@ impl Browser {
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("chromedriver");
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        // A connection reset before any response byte means chromedriver never saw the command.
+        for attempt in 0..3 {
+            match self.try_call(method, path, &body) {
+                Ok(v) => return v,
+                Err(e) if attempt < 2 => {
+                    eprintln!("chromedriver: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                Err(e) => panic!("chromedriver: {e}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: &str) -> std::io::Result<Value> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
-        )
-        .unwrap();
+        )?;
         // chromedriver keeps connections alive whatever we ask: read exactly Content-Length.
         let mut buf = Vec::new();
         let mut chunk = [0u8; 8192];
         let (head_end, length) = loop {
-            let n = s.read(&mut chunk).expect("chromedriver response");
-            assert!(n > 0, "chromedriver closed the connection");
+            let n = s.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "closed before responding"));
+            }
             buf.extend_from_slice(&chunk[..n]);
             if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
@@ -110,7 +131,7 @@ impl Browser {
             buf.extend_from_slice(&chunk[..n]);
         }
         let v: Value = serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
-        v.get("value").cloned().unwrap_or(v)
+        Ok(v.get("value").cloned().unwrap_or(v))
     }
 
     fn s(&self, rest: &str) -> String {

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 pub mod browser;
+pub mod server;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_pathbook");
 
@@ -29,10 +30,10 @@ impl Kb {
         kb
     }
 
-    /// A copy of the shipped knowledge base (rules, content, book.toml, schema).
+    /// A copy of the shipped knowledge base (rules, content, book.toml, schema, themes).
     pub fn shipped() -> Kb {
         let kb = Kb { dir: tempfile::tempdir().expect("tempdir") };
-        for entry in ["book.toml", "rules", "content", "schema"] {
+        for entry in ["book.toml", "rules", "content", "schema", "themes"] {
             copy_tree(&repo().join(entry), &kb.path().join(entry));
         }
         kb
