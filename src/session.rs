@@ -257,7 +257,12 @@ impl Session {
             }
         }
         let renderer = Renderer::new(&self.project.catalog, &self.hl, state);
-        let keys = renderer.all_keys();
+        // The search index and the sitemap do not depend on templates.
+        let keys: Vec<PageKey> = renderer
+            .all_keys()
+            .into_iter()
+            .filter(|k| !matches!(k, PageKey::SearchShard(_) | PageKey::SearchManifest | PageKey::Sitemap))
+            .collect();
         match renderer.render_keys(&keys) {
             Ok(pages) => {
                 let n = pages.len();
