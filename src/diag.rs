@@ -210,10 +210,13 @@ pub enum Code {
     YamlLimit,
     /// A theme template that does not parse or render.
     Template,
+    /// The assistant's questions or answers do not make sense (too many combinations, a
+    /// question without answers, a second assistant).
+    Assistant,
 }
 
 impl Code {
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::YamlSyntax,
         Code::Shape,
         Code::UnknownKey,
@@ -239,6 +242,7 @@ impl Code {
         Code::BadLink,
         Code::YamlLimit,
         Code::Template,
+        Code::Assistant,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -268,6 +272,7 @@ impl Code {
             Code::BadLink => "PB023",
             Code::YamlLimit => "PB024",
             Code::Template => "PB025",
+            Code::Assistant => "PB026",
         }
     }
 
@@ -311,6 +316,9 @@ impl Code {
             Code::BadLink => "A link in an article leaves the project or points at a file that does not exist.",
             Code::YamlLimit => "The YAML exceeds a resource limit (alias expansion, nesting depth, size).",
             Code::Template => "A theme template does not parse or fails to render.",
+            Code::Assistant => {
+                "The assistant's questions or answers do not make sense, or they have too many combinations to evaluate."
+            }
         }
     }
 
@@ -563,8 +571,11 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 /// Display name of a path relative to the project root, with `/` separators.
 pub fn display_name(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    match path.strip_prefix(root) {
+        Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        // Outside the project (an environment file given to `plan`): the path as given.
+        Err(_) => path.display().to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod expr;
 pub mod markdown;
 pub mod model;
 pub mod pdf;
+pub mod plan;
 pub mod project;
 pub mod render;
 pub mod serve;

@@ -45,6 +45,13 @@ enum RunbookFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum PlanFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Paper {
     A4,
     Letter,
@@ -101,6 +108,24 @@ enum Command {
         /// Poll for changes instead of using file system events (network drives, some VMs).
         #[arg(long)]
         poll: bool,
+    },
+    /// Assess one environment: which blockers apply, which paths work from exactly this state
+    /// (viable first), and — with `--path` — a runbook with only the steps that apply.
+    Plan {
+        /// The environment file (YAML: `hosts:` with their `components:`, and a `target:`).
+        #[arg(long)]
+        env: PathBuf,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// A path to tailor a runbook for (text: Markdown checklist; html: printable page).
+        #[arg(long)]
+        path: Option<String>,
+        /// Where to write it (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Paper size of the HTML runbook.
+        #[arg(long, value_enum, default_value_t = Paper::A4)]
+        paper: Paper,
     },
     /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
     Schema {
@@ -213,6 +238,117 @@ fn runbook(
     Ok(ExitCode::SUCCESS)
 }
 
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    root: &std::path::Path,
+    color: ColorChoice,
+    env: &std::path::Path,
+    format: PlanFormat,
+    path_id: Option<String>,
+    output: Option<PathBuf>,
+    paper: Paper,
+) -> anyhow::Result<ExitCode> {
+    use pathbook::model::PathIdx;
+    use pathbook::render::runbook::{Spec, markdown};
+    let Some(mut project) = checked_project(root, color)? else {
+        eprintln!("no plan: the knowledge base has errors");
+        return Ok(ExitCode::from(1));
+    };
+    let env_path = if env.is_absolute() { env.to_path_buf() } else { std::env::current_dir()?.join(env) };
+    let environment =
+        match pathbook::plan::load_environment(&env_path, root, &mut project.catalog, &mut project.sources) {
+            Ok(e) => e,
+            Err(diags) => {
+                std::io::stderr().write_all(diag::render_human(&diags, &project.sources, style(color)).as_bytes())?;
+                eprintln!("no plan: the environment file has errors");
+                // A file that cannot be read is an I/O failure (2), like `check`'s.
+                let io = diags.iter().all(|d| d.code == pathbook::diag::Code::FileError);
+                return Ok(ExitCode::from(if io { 2 } else { 1 }));
+            }
+        };
+    let cat = &project.catalog;
+    let assessments: Vec<pathbook::plan::HostAssessment> = environment
+        .hosts
+        .iter()
+        .map(|h| pathbook::plan::assess(cat, &h.id, &h.title, &h.state, environment.target.as_ref()))
+        .collect();
+    let chosen: Option<PathIdx> = match &path_id {
+        Some(id) => match cat.path_ids.get(id) {
+            Some(p) => Some(*p),
+            None => {
+                let ids: Vec<&str> = cat.paths.iter().map(|p| p.id.as_str()).collect();
+                eprintln!("error: no path `{id}`; paths: {}", ids.join(", "));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    // One tailored runbook per host the chosen path applies to.
+    let specs: Vec<Spec> = match chosen {
+        Some(pi) => assessments
+            .iter()
+            .filter_map(|a| {
+                let r = a.paths.iter().find(|r| r.id == cat.paths[pi.idx()].id)?;
+                let prerequisites =
+                    r.prerequisites.iter().filter_map(|(n, id)| cat.prereq_ids.get(id).map(|p| (n - 1, *p))).collect();
+                Some(Spec {
+                    path: pi,
+                    steps: r.steps.iter().map(|n| n - 1).collect(),
+                    environment: Some(format!("{}: {}", pathbook::plan::host_label(a), a.state)),
+                    prerequisites: Some(prerequisites),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if chosen.is_some() && specs.is_empty() {
+        eprintln!("error: path `{}` applies to none of the environment's hosts", path_id.unwrap_or_default());
+        return Ok(ExitCode::from(1));
+    }
+    let renderer_parts =
+        || -> anyhow::Result<(pathbook::render::highlight::Highlighter, pathbook::render::RenderState)> {
+            let config = project.config.clone().ok_or_else(|| anyhow::anyhow!("no configuration"))?;
+            let revision = pathbook::site::catalog_revision(&project.sources, &config.rules_dir());
+            let mut sources = pathbook::diag::SourceMap::default();
+            let state = pathbook::render::RenderState::new(cat, &config, revision, &mut sources)
+                .map_err(|d| anyhow::anyhow!(d.message))?;
+            Ok((pathbook::render::highlight::Highlighter::new(), state))
+        };
+    let paper = if paper == Paper::Letter { "letter" } else { "A4" };
+    let bytes = match format {
+        PlanFormat::Json => {
+            let json = serde_json::json!({ "hosts": assessments });
+            serde_json::to_string_pretty(&json)?.into_bytes()
+        }
+        PlanFormat::Text => {
+            let mut text = pathbook::plan::report_text(&assessments);
+            if !specs.is_empty() {
+                let (hl, state) = renderer_parts()?;
+                let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
+                for spec in &specs {
+                    text.push_str(&markdown(&renderer.runbook_vm(spec, "", "")));
+                    text.push('\n');
+                }
+            }
+            text.into_bytes()
+        }
+        PlanFormat::Html => {
+            let (hl, state) = renderer_parts()?;
+            let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
+            if specs.is_empty() {
+                renderer
+                    .plan_report(&assessments, environment.target.as_ref())
+                    .map_err(anyhow::Error::msg)?
+                    .into_bytes()
+            } else {
+                renderer.runbooks_standalone(&specs, paper).map_err(anyhow::Error::msg)?.into_bytes()
+            }
+        }
+    };
+    write_out(output.as_deref(), &bytes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match output {
         Some(p) => std::fs::write(p, bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display())),
@@ -307,6 +443,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color) };
             pathbook::serve::serve(&cli.root, opts)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { env, format, path, output, paper } => {
+            plan(&cli.root, cli.color, &env, format, path, output, paper)
         }
         Command::Runbook { path, format, output, paper, chromium } => {
             runbook(&cli.root, cli.color, &path, format, output, paper, chromium.as_deref())

@@ -599,6 +599,35 @@ pub struct Catalog {
     /// Components with a `derived` condition, in declaration order (what `settle` recomputes).
     pub derived: Vec<CompIdx>,
     pub matrices: Vec<Matrix>,
+    pub assistant: Option<Assistant>,
+}
+
+/// The site's upgrade assistant, resolved.
+#[derive(Clone, Debug)]
+pub struct Assistant {
+    pub title: String,
+    pub intro: String,
+    pub base: Vec<(CompIdx, Ver)>,
+    pub target: Option<Cond>,
+    pub questions: Vec<Question>,
+    pub max_combinations: u64,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub help: String,
+    pub multiple: bool,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub id: String,
+    pub label: String,
+    pub sets: Vec<(CompIdx, Ver)>,
 }
 
 /// A support matrix declared in the catalog: versions of `component` (rows) against versions

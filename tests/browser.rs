@@ -138,3 +138,88 @@ fn an_open_page_reloads_itself_after_an_edit_and_shows_errors_over_the_page() {
     kb.edit("content/choosing-a-path.md", "[Why](blocker:no-such-blocker)", "[Why](in-place-upgrade-story.md)");
     b.wait_until(10, "the overlay to go", |b| b.find("#pathbook-overlay").is_none() && b.find("h1").is_some());
 }
+
+#[test]
+fn the_assistant_answers_questions_and_tailors_the_runbook() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    b.goto(&format!("file://{}", out.join("assistant.html").display()));
+    b.wait_for("#assistant-results .assistant-path", 10);
+    let shown = |b: &Browser, css: &str| -> Vec<String> {
+        b.find_all(css).iter().filter_map(|e| b.attr(e, "data-id")).collect()
+    };
+    let answer = |b: &Browser, question: &str, value: &str| {
+        let input = b
+            .find(&format!("fieldset[data-question='{question}'] input[value='{value}']"))
+            .unwrap_or_else(|| panic!("no answer {question}={value}"));
+        b.click(&input);
+    };
+    // What the page shows is exactly the precomputed answer for the chosen key.
+    let expected = |b: &Browser| -> (Vec<String>, Vec<String>) {
+        let v = b.eval(
+            "const d = window.pathbookAssistant; const key = document.getElementById('assistant-results').dataset.key;\
+             const r = d.results[d.index[key]];\
+             return [r.blockers, r.paths.map(i => d.paths[i]).filter(p => p.viable).map(p => p.id)];",
+        );
+        let list =
+            |x: &serde_json::Value| x.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        (list(&v[0]), list(&v[1]))
+    };
+
+    // The defaults: a standalone Mailbox server on Exchange 2007 SP1 with PowerShell.
+    let blockers = shown(&b, ".assistant-blocker");
+    assert!(blockers.contains(&"powershell-blocks-os-upgrade".to_string()), "{blockers:?}");
+    assert!(!blockers.contains(&"mixed-os-cluster".to_string()), "{blockers:?}");
+    let viable = shown(&b, ".assistant-path.viable");
+    assert_eq!(viable, ["new-server-database-portability", "new-server-move-mailbox", "rebuild-same-hardware"]);
+    assert_eq!((blockers.clone(), viable.clone()), expected(&b));
+    b.screenshot("assistant-mailbox.png");
+
+    // A clustered mailbox server: the cluster blocker appears and the in-place path is blocked.
+    answer(&b, "roles", "mailbox");
+    answer(&b, "roles", "clustered-mailbox");
+    b.wait_until(5, "the cluster blocker", |b| {
+        shown(b, ".assistant-blocker").contains(&"mixed-os-cluster".to_string())
+    });
+    let in_place = b.find(".assistant-path[data-id='in-place-os-upgrade']").expect("the in-place path is listed");
+    assert!(b.text(&in_place).contains("blocked"), "{}", b.text(&in_place));
+    assert!(b.text(&in_place).contains("Failover clusters cannot mix"), "{}", b.text(&in_place));
+    assert_eq!((shown(&b, ".assistant-blocker"), shown(&b, ".assistant-path.viable")), expected(&b));
+    assert!(b.url().contains("roles=clustered-mailbox"), "the answers are in the address: {}", b.url());
+
+    // Edge Transport: no mailbox data to move, and the runbook needs AD LDS.
+    answer(&b, "roles", "clustered-mailbox");
+    answer(&b, "roles", "edge-transport");
+    b.wait_until(5, "Edge answers", |b| !shown(b, ".assistant-blocker").contains(&"mixed-os-cluster".to_string()));
+    assert_eq!(shown(&b, ".assistant-path.viable"), ["new-server-move-mailbox", "rebuild-same-hardware"]);
+    assert!(b.find(".assistant-warnings").is_none(), "consistent answers raise no warning");
+    b.screenshot("assistant-edge.png");
+    let link =
+        b.find(".assistant-path[data-id='new-server-move-mailbox'] a.runbook-link").expect("a tailored runbook link");
+    b.click(&link);
+    b.wait_until(10, "the runbook", |b| b.url().contains("runbooks/new-server-move-mailbox.html?steps="));
+    b.wait_for(".rb-tailored:not([hidden])", 5);
+    let visible: Vec<String> = b
+        .eval("return Array.from(document.querySelectorAll('.rb-step')).filter(s => !s.hidden).map(s => s.querySelector('.rb-step-title').textContent)")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert!(visible.iter().any(|t| t.starts_with("Add AD LDS")), "{visible:?}");
+    assert!(!visible.iter().any(|t| t.contains("Desktop Experience")), "{visible:?}");
+    assert!(!visible.iter().any(|t| t.starts_with("Move the mailboxes")), "{visible:?}");
+    let numbers = b.eval(
+        "return Array.from(document.querySelectorAll('.rb-step')).filter(s => !s.hidden).map(s => s.querySelector('.rb-n').textContent)",
+    );
+    let expected_numbers: Vec<String> = (1..=visible.len()).map(|n| format!("{n}.")).collect();
+    assert_eq!(numbers, serde_json::json!(expected_numbers), "the steps are renumbered");
+    assert_eq!(b.eval("return document.querySelector('.rb-count').textContent"), visible.len().to_string());
+    let prereqs = b.eval(
+        "return Array.from(document.querySelectorAll('.rb-prereq')).filter(p => getComputedStyle(p).display !== 'none').map(p => p.dataset.prereq)",
+    );
+    let prereqs: Vec<&str> = prereqs.as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(prereqs.contains(&"edge-transport-needs-ad-lds"), "{prereqs:?}");
+    assert!(!prereqs.contains(&"unified-messaging-needs-desktop-experience"), "{prereqs:?}");
+    b.screenshot("runbook-tailored.png");
+}

@@ -358,12 +358,32 @@ fn pb025_template_that_does_not_parse() {
 }
 
 #[test]
+fn pb026_assistant_with_too_many_combinations() {
+    let kb = base();
+    let answers: String = (0..13).map(|i| format!("        - {{id: a{i}, label: A{i}, sets: [feat]}}\n")).collect();
+    kb.write(
+        "rules/assistant.yaml",
+        format!(
+            "assistant:\n  base: [os@v1]\n  questions:\n    - id: small\n      text: Small?\n      answers:\n        - {{id: y, label: Y}}\n        - {{id: n, label: N}}\n    - id: features\n      text: Which?\n      multiple: true\n      answers:\n{answers}"
+        ),
+    );
+    let d = expect(&kb, "PB026");
+    // 2 × 2^13 = 16384 > 4096: it points at the question that multiplies the space the most.
+    assert_eq!(d.at(), at(&kb, "rules/assistant.yaml", "features"));
+    assert!(d.message.contains("16384 combinations"), "{}", d.message);
+    let out = kb.run(&["check"]);
+    let human = String::from_utf8_lossy(&out.stderr);
+    assert!(human.contains("`features` (any of 13 answers → 8192)"), "{human}");
+    assert!(human.contains("max_combinations"), "{human}");
+}
+
+#[test]
 fn every_code_has_a_fixture() {
     // Keep this list in step with the tests above: adding a code means adding its fixture.
     let covered = [
         "PB001", "PB002", "PB003", "PB004", "PB005", "PB006", "PB007", "PB008", "PB009", "PB010", "PB011", "PB012",
         "PB013", "PB014", "PB015", "PB016", "PB017", "PB018", "PB019", "PB020", "PB021", "PB022", "PB023", "PB024",
-        "PB025",
+        "PB025", "PB026",
     ];
     let all: Vec<&str> = pathbook::diag::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);

@@ -42,7 +42,7 @@ fn every_shipped_runbook_has_its_steps_in_order_the_right_total_and_every_prereq
         let titles = texts(&doc, ".rb-step-title");
         let expected: Vec<String> = path.steps.iter().map(|s| s.title.clone()).collect();
         assert_eq!(titles, expected, "{}: step titles in order", path.id);
-        let numbers = texts(&doc, ".rb-n");
+        let numbers = texts(&doc, ".rb-step .rb-n");
         assert_eq!(numbers, (1..=path.steps.len()).map(|n| format!("{n}.")).collect::<Vec<_>>());
         // The total is the sum of the steps' estimates.
         let total = Selector::parse(".rb-total").unwrap();

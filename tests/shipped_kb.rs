@@ -223,8 +223,11 @@ fn prerequisite_installs_before_the_os_upgrade_are_the_prerequisite_paradox() {
 }
 
 /// YAML keys whose values are conditions, actions, patterns or id lists.
-const REFERENCE_KEYS: [&str; 12] = [
+const REFERENCE_KEYS: [&str; 15] = [
     "when",
+    "sets",
+    "base",
+    "target",
     "requires",
     "require",
     "applies_to",

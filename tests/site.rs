@@ -151,8 +151,14 @@ fn the_site_has_every_page_kind() {
         "assets/pathbook.js",
         "assets/search-index.js",
         "assets/elasticlunr.min.js",
+        "assistant.html",
+        "assets/assistant-data.js",
     ] {
         assert!(out.join(page).is_file(), "missing {page}");
+    }
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    for page in ["assistant.html", "runbooks/all.html", "paths/rebuild-same-hardware.html"] {
+        assert!(sitemap.contains(&format!("<loc>{page}</loc>")), "{page} in the sitemap");
     }
     // Path pages carry their diagram, steps with anchors, and prev/next step links.
     let path = std::fs::read_to_string(out.join("paths/rebuild-same-hardware.html")).unwrap();

@@ -41,6 +41,58 @@ pub struct CatalogFile {
     /// Support matrices shown on the site, computed by the evaluator.
     #[serde(default)]
     pub matrices: Vec<RawMatrix>,
+    /// The site's upgrade assistant: questions whose answers describe a host. At most one file
+    /// declares it.
+    #[serde(default)]
+    pub assistant: Option<RawAssistant>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssistant {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Markdown shown above the questions.
+    #[serde(default)]
+    pub intro: Option<String>,
+    /// Components every answer starts from, e.g. `[windows-server@2003]`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub base: Vec<S>,
+    /// Where the reader wants to get: a path is viable when this holds on a host at its end.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub target: Option<S>,
+    pub questions: Vec<RawQuestion>,
+    /// The most answer combinations the build evaluates (default 4096).
+    #[serde(default)]
+    pub max_combinations: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub text: String,
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Several answers may be picked (checkboxes); otherwise exactly one (radio buttons).
+    #[serde(default)]
+    pub multiple: bool,
+    pub answers: Vec<RawAnswer>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnswer {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub label: String,
+    /// Components this answer puts on the host (`id` or `id@version`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub sets: Vec<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

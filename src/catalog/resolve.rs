@@ -811,6 +811,9 @@ impl<'a> Resolver<'a> {
                     None => self.rules_complete = false,
                 }
             }
+            if let Some(a) = &f.doc.assistant {
+                self.assistant(o, a);
+            }
             for m in &f.doc.matrices {
                 let cs = self.span(o, &m.component);
                 let ps = self.span(o, &m.platform);
@@ -838,6 +841,134 @@ impl<'a> Resolver<'a> {
         for c in 0..self.cat.components.len() {
             let md = self.cat.components[c].description.clone();
             self.scan_rule_markdown(&md, Owner::Component(CompIdx(c as u32)));
+        }
+    }
+
+    /// `component` / `component@version` items; a bad one is reported and clears `ok`.
+    fn settings(&mut self, o: Origin, items: &[S], ok: &mut bool) -> Vec<(CompIdx, Ver)> {
+        let mut out = Vec::new();
+        for item in items {
+            match setting(&self.cat, self.sources, o, item) {
+                Ok(x) => out.push(x),
+                Err(d) => {
+                    self.err(d);
+                    *ok = false;
+                }
+            }
+        }
+        out
+    }
+
+    fn assistant(&mut self, o: Origin, a: &super::raw::RawAssistant) {
+        let span = a.questions.first().map_or(Span::file_start(o.file), |q| self.span(o, &q.id));
+        if self.cat.assistant.is_some() {
+            self.err(
+                Diagnostic::error(Code::Assistant, span, "a second `assistant:`")
+                    .with_hint("declare the assistant in one catalog file"),
+            );
+            return;
+        }
+        let mut ok = true;
+        let base = self.settings(o, &a.base, &mut ok);
+        let target = match &a.target {
+            Some(t) => match self.cond(o, t) {
+                Some((c, _)) => Some(c),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut questions: Vec<Question> = Vec::new();
+        let mut qspans: Vec<Span> = Vec::new();
+        for q in &a.questions {
+            let qspan = self.span(o, &q.id);
+            qspans.push(qspan);
+            if questions.iter().any(|x| x.id == q.id.value) {
+                self.err(Diagnostic::error(
+                    Code::DuplicateId,
+                    qspan,
+                    format!("question `{}` is asked twice", q.id.value),
+                ));
+                ok = false;
+            }
+            if q.answers.is_empty() {
+                self.err(Diagnostic::error(
+                    Code::Assistant,
+                    qspan,
+                    format!("question `{}` has no answers", q.id.value),
+                ));
+                ok = false;
+            }
+            let mut answers: Vec<Answer> = Vec::new();
+            for ans in &q.answers {
+                let aspan = self.span(o, &ans.id);
+                if answers.iter().any(|x| x.id == ans.id.value) {
+                    self.err(Diagnostic::error(
+                        Code::DuplicateId,
+                        aspan,
+                        format!("answer `{}` appears twice", ans.id.value),
+                    ));
+                    ok = false;
+                }
+                let sets = self.settings(o, &ans.sets, &mut ok);
+                answers.push(Answer { id: ans.id.value.clone(), label: ans.label.clone(), sets });
+            }
+            questions.push(Question {
+                id: q.id.value.clone(),
+                text: q.text.clone(),
+                help: q.help.clone().unwrap_or_default(),
+                multiple: q.multiple,
+                answers,
+            });
+        }
+        let max = a.max_combinations.unwrap_or(4096);
+        let choices =
+            |q: &Question| if q.multiple { 1u128 << q.answers.len().min(100) } else { q.answers.len().max(1) as u128 };
+        let count: u128 = questions.iter().map(choices).fold(1u128, |a, b| a.saturating_mul(b));
+        if count > max as u128 {
+            let mut parts: Vec<(u128, String)> = questions
+                .iter()
+                .map(|q| {
+                    let n = choices(q);
+                    (
+                        n,
+                        format!(
+                            "`{}` ({}{} answers → {n})",
+                            q.id,
+                            if q.multiple { "any of " } else { "" },
+                            q.answers.len()
+                        ),
+                    )
+                })
+                .collect();
+            // Point at the question that multiplies the space the most; name them all, largest first.
+            let widest = (0..questions.len()).max_by_key(|i| choices(&questions[*i])).unwrap_or(0);
+            let span = qspans.get(widest).copied().unwrap_or(span);
+            parts.sort_by_key(|p| std::cmp::Reverse(p.0));
+            let parts: Vec<String> = parts.into_iter().map(|(_, p)| p).collect();
+            self.err(
+                Diagnostic::error(
+                    Code::Assistant,
+                    span,
+                    format!("the assistant's answers make {count} combinations; the limit is {max}"),
+                )
+                .with_note(format!("questions: {}", parts.join(", ")))
+                .with_hint("split a multiple-choice question, drop answers, or raise `max_combinations`"),
+            );
+            ok = false;
+        }
+        if ok {
+            self.cat.assistant = Some(Assistant {
+                title: a.title.clone().unwrap_or_else(|| "Upgrade assistant".to_string()),
+                intro: a.intro.clone().unwrap_or_default(),
+                base,
+                target,
+                questions,
+                max_combinations: max,
+                span,
+            });
         }
     }
 
@@ -1558,6 +1689,87 @@ pub fn reresolve_articles(
     }
     *cat = r.cat;
     r.diags
+}
+
+/// Resolves one condition against a resolved catalog (environment files for `plan`).
+pub fn condition(cat: &mut Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<Cond, Vec<Diagnostic>> {
+    let mut r = Resolver {
+        sources,
+        content_dir: Path::new(""),
+        diags: Vec::new(),
+        cat: std::mem::take(cat),
+        ids: Ids::default(),
+        rules_complete: true,
+        pending: Vec::new(),
+        load_failed: false,
+    };
+    let result = r.cond(o, s).map(|(c, _)| c);
+    *cat = r.cat;
+    match result {
+        Some(c) if !r.diags.iter().any(Diagnostic::is_error) => Ok(c),
+        _ => Err(r.diags),
+    }
+}
+
+/// One `component` or `component@version` a host has (assistant answers, plan environments).
+pub fn setting(cat: &Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<(CompIdx, Ver), Diagnostic> {
+    let span = o.span(sources, &s.referenced, s.value.len());
+    let value = s.value.as_str();
+    let sub = |r: std::ops::Range<usize>| {
+        if (span.end - span.start) as usize == value.len() { span.slice(r) } else { span }
+    };
+    let atom = match expr::parse_condition(value) {
+        Ok(CondAst::Atom(a)) => a,
+        Ok(_) => {
+            return Err(Diagnostic::error(Code::BadCondition, span, format!("`{value}` is not one component"))
+                .with_hint("write `component` or `component@version`"));
+        }
+        Err(e) => {
+            return Err(Diagnostic::error(
+                Code::BadCondition,
+                sub(e.range),
+                format!("invalid component: {}", e.message),
+            ));
+        }
+    };
+    let id_span = sub(atom.id.range.clone());
+    let Some(&c) = cat.component_ids.get(&atom.id.text) else {
+        let mut d = Diagnostic::error(Code::UnknownComponent, id_span, format!("unknown component `{}`", atom.id.text));
+        if let Some(sg) = suggest(&atom.id.text, cat.component_ids.keys().map(String::as_str)) {
+            d = d.with_hint(format!("did you mean `{sg}`?"));
+        }
+        return Err(d);
+    };
+    let comp = &cat.components[c.idx()];
+    match (&atom.spec, comp.is_versioned()) {
+        (None, false) => Ok((c, 0)),
+        (Some(VersionSpec::Eq(w)), true) => match comp.versions.iter().position(|v| v.id == w.text) {
+            Some(v) => Ok((c, v as Ver)),
+            None => Err(Diagnostic::error(
+                Code::UnknownVersion,
+                sub(w.range.clone()),
+                format!("`{}` has no version `{}`", comp.id, w.text),
+            )
+            .with_hint(format!(
+                "declared versions: {}",
+                comp.versions.iter().map(|v| format!("`{}`", v.id)).collect::<Vec<_>>().join(" < ")
+            ))),
+        },
+        (None, true) => {
+            Err(Diagnostic::error(Code::UnknownVersion, id_span, format!("say which version of `{}`", comp.id))
+                .with_hint(format!("for example `{}`", comp.label(comp.max_ver()))))
+        }
+        (Some(_), false) => Err(Diagnostic::error(
+            Code::UnknownVersion,
+            sub(atom.range.clone()),
+            format!("`{}` has no versions", comp.id),
+        )
+        .with_hint(format!("write just `{}`", comp.id))),
+        (Some(_), true) => {
+            Err(Diagnostic::error(Code::UnknownVersion, sub(atom.range.clone()), "name one exact version")
+                .with_hint(format!("for example `{}`", comp.label(comp.max_ver()))))
+        }
+    }
 }
 
 fn origin_span(r: &Resolver, o: Origin, loc: &serde_saphyr::Location) -> Span {

@@ -3,6 +3,7 @@
 //! directory (that is `site`'s job).
 
 pub mod analysis;
+pub mod assistant;
 pub mod backlinks;
 pub mod diagram;
 pub mod highlight;
@@ -27,13 +28,14 @@ use theme::Theme;
 
 /// The site's fixed navigation: a handful of sections, never a list of every page, so the
 /// output grows linearly with the number of pages.
-pub const NAV: [(&str, &str); 7] = [
+pub const NAV: [(&str, &str); 8] = [
     ("Paths", "paths/index.html"),
     ("Blockers", "blockers/index.html"),
     ("Prerequisites", "prerequisites/index.html"),
     ("Components", "components/index.html"),
     ("Articles", "articles/index.html"),
     ("Matrix", "matrix.html"),
+    ("Assistant", "assistant.html"),
     ("Tags", "tags/index.html"),
 ];
 
@@ -165,6 +167,10 @@ impl<'a> Renderer<'a> {
             keys.extend(cat.paths.iter().map(|p| PageKey::Runbook(p.id.clone())));
             keys.push(PageKey::AllRunbooks);
         }
+        if cat.assistant.is_some() {
+            keys.push(PageKey::Assistant);
+            keys.push(PageKey::AssistantData);
+        }
         keys.push(PageKey::SearchManifest);
         keys.extend((0..self.search_shards()).map(PageKey::SearchShard));
         keys.push(PageKey::Sitemap);
@@ -204,6 +210,8 @@ impl<'a> Renderer<'a> {
                     }
                     PageKey::AllRunbooks => one(self.runbooks_all_page()),
                     PageKey::Matrix => one(self.matrix_page()),
+                    PageKey::Assistant => one(self.assistant_page()),
+                    PageKey::AssistantData => Ok(vec![self.assistant_data()]),
                     PageKey::Tags => one(self.tags_index_page()),
                     PageKey::Tag(t) => self.tag_page(t).map(|p| p.into_iter().collect()),
                     PageKey::Search => one(self.search_page()),
@@ -250,6 +258,9 @@ impl<'a> Renderer<'a> {
             out.extend(cat.paths.iter().map(links::runbook_url));
             out.push("runbooks/all.html".into());
         }
+        if cat.assistant.is_some() {
+            out.push("assistant.html".into());
+        }
         out
     }
 }
@@ -271,6 +282,8 @@ pub enum PageKey {
     Runbook(String),
     AllRunbooks,
     Matrix,
+    Assistant,
+    AssistantData,
     Tags,
     Tag(String),
     Search,

@@ -190,6 +190,7 @@ impl Renderer<'_> {
         let section = path.split('/').next().unwrap_or("");
         let nav: Vec<Nav> = super::NAV
             .iter()
+            .filter(|(_, href)| *href != "assistant.html" || self.cat.assistant.is_some())
             .map(|(title, href)| Nav {
                 title,
                 href: format!("{root}{href}"),

@@ -34,6 +34,7 @@ impl Spec {
 
 #[derive(Debug, Serialize)]
 pub struct PrereqVm {
+    pub id: String,
     pub title: String,
     pub href: String,
     pub host: String,
@@ -44,6 +45,9 @@ pub struct PrereqVm {
     pub established_by: Option<String>,
     /// The first step it applies to.
     pub before_step: usize,
+    /// The same two steps as 1-based positions in the whole path (for tailoring in the browser).
+    pub before_orig: usize,
+    pub established_orig: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,11 +57,15 @@ pub struct BlockerLine {
     pub severity: Badge,
     pub why: String,
     pub cleared_by: Option<String>,
+    pub cleared_orig: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct StepVm {
     pub n: usize,
+    /// 1-based position in the whole path (`n` counts only the steps printed).
+    pub orig: usize,
+    pub minutes: u32,
     pub anchor: String,
     pub title: String,
     pub host: Option<String>,
@@ -78,6 +86,7 @@ pub struct StepVm {
 #[derive(Debug, Serialize)]
 pub struct BackoutVm {
     pub n: usize,
+    pub orig: usize,
     pub anchor: String,
     pub title: String,
     pub rollback_html: String,
@@ -143,6 +152,8 @@ impl Renderer<'_> {
                 let s = &path.steps[i];
                 StepVm {
                     n: number[&i],
+                    orig: i + 1,
+                    minutes: s.duration.unwrap_or(0),
                     anchor: anchor(number[&i] - 1),
                     title: s.title.clone(),
                     host: host_title(s),
@@ -185,6 +196,7 @@ impl Renderer<'_> {
                     && a.targets().iter().any(|(c, _)| wanted.contains(c))
             });
             prerequisites.push(PrereqVm {
+                id: pr.id.clone(),
                 title: pr.title.clone(),
                 href: format!("{root}{}", links::url(cat, &Ref::Prerequisite(p))),
                 host,
@@ -194,6 +206,8 @@ impl Renderer<'_> {
                 requires_text: pr.requires.display(cat).to_string(),
                 established_by: established.map(|j| format!("step {}", number[j])),
                 before_step: *n,
+                before_orig: i + 1,
+                established_orig: established.map(|j| j + 1),
             });
         }
         prerequisites.sort_by_key(|p| p.before_step);
@@ -201,11 +215,13 @@ impl Renderer<'_> {
         // Blockers the path clears, and the ones its steps name.
         let summary = &self.analysis[pi.idx()];
         let mut blockers: Vec<BlockerLine> = Vec::new();
-        let mut add_blocker = |b: BlockerIdx, cleared_by: Option<usize>| {
+        let mut add_blocker = |b: BlockerIdx, cleared_at: Option<usize>| {
             let bl = &cat.blockers[b.idx()];
+            let cleared_by = cleared_at.map(|i| format!("step {}", number[&i]));
             if let Some(existing) = blockers.iter_mut().find(|x| x.title == bl.title) {
                 if existing.cleared_by.is_none() {
-                    existing.cleared_by = cleared_by.map(|n| format!("step {n}"));
+                    existing.cleared_by = cleared_by;
+                    existing.cleared_orig = cleared_at.map(|i| i + 1);
                 }
                 return;
             }
@@ -214,12 +230,13 @@ impl Renderer<'_> {
                 href: format!("{root}{}", links::url(cat, &Ref::Blocker(b))),
                 severity: super::pages::severity_badge(bl.severity),
                 why: if bl.summary.is_empty() { bl.title.clone() } else { bl.summary.clone() },
-                cleared_by: cleared_by.map(|n| format!("step {n}")),
+                cleared_by,
+                cleared_orig: cleared_at.map(|i| i + 1),
             });
         };
         for (step, b) in &summary.clears {
-            if let Some(n) = number.get(step) {
-                add_blocker(*b, Some(*n));
+            if number.contains_key(step) {
+                add_blocker(*b, Some(*step));
             }
         }
         for &i in &spec.steps {
@@ -236,6 +253,7 @@ impl Renderer<'_> {
             .filter(|s| !s.rollback_html.is_empty())
             .map(|s| BackoutVm {
                 n: s.n,
+                orig: s.orig,
                 anchor: s.anchor.clone(),
                 title: s.title.clone(),
                 rollback_html: s.rollback_html.clone(),
@@ -355,12 +373,25 @@ impl Renderer<'_> {
     /// A self-contained HTML runbook: CSS inlined; links to the site point at `site-url` when
     /// one is configured and are plain text otherwise (there is no site next to the file).
     pub fn runbook_standalone(&self, spec: &Spec, paper: &str) -> Result<String, String> {
+        self.runbooks_standalone(std::slice::from_ref(spec), paper)
+    }
+
+    /// Several runbooks in one self-contained file (a tailored runbook per host of a plan).
+    pub fn runbooks_standalone(&self, specs: &[Spec], paper: &str) -> Result<String, String> {
         let cat = self.cat;
-        let p = &cat.paths[spec.path.idx()];
+        let Some(first) = specs.first() else { return Err("no runbook to print".into()) };
+        let p = &cat.paths[first.path.idx()];
         let root =
             self.site.site_url.as_deref().map(|u| if u.ends_with('/') { u.to_string() } else { format!("{u}/") });
-        let vm = self.runbook_vm(spec, root.as_deref().unwrap_or(""), "");
-        let title = match &spec.environment {
+        let vms: Vec<RunbookVm> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let prefix = if specs.len() > 1 { format!("rb{}--", i + 1) } else { String::new() };
+                self.runbook_vm(spec, root.as_deref().unwrap_or(""), &prefix)
+            })
+            .collect();
+        let title = match &first.environment {
             Some(_) => format!("Runbook: {} (tailored)", p.title),
             None => format!("Runbook: {}", p.title),
         };
@@ -372,7 +403,7 @@ impl Renderer<'_> {
             }
         }
         css.push_str(&self.hl.css());
-        ctx.insert("runbooks", &vec![vm]);
+        ctx.insert("runbooks", &vms);
         ctx.insert("standalone", &true);
         ctx.insert("inline_css", &css.replace("</", "<\\/"));
         ctx.insert("page_css", &page_css(&title, paper));

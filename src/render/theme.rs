@@ -29,6 +29,8 @@ pub static DEFAULT: &[(&str, &[u8])] = embed!(
     "templates/search.html",
     "templates/404.html",
     "templates/runbook.html",
+    "templates/assistant.html",
+    "templates/plan.html",
     "static/style.css",
     "static/pathbook.js",
     "static/elasticlunr.min.js",

@@ -222,4 +222,236 @@
       });
     }
   }
+
+  /* ---- the upgrade assistant ----
+     Every combination of answers was assessed at build time by the same evaluator that checks
+     the paths (assets/assistant-data.js). This code only looks the answers up and shows them. */
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  function link(href, text) {
+    var a = el("a", "", text);
+    a.href = href;
+    return a;
+  }
+
+  function initAssistant() {
+    var form = document.getElementById("assistant-form");
+    var out = document.getElementById("assistant-results");
+    var data = window.pathbookAssistant;
+    if (!form || !out) return;
+    if (!data) {
+      out.textContent = "The assistant's answers (assets/assistant-data.js) did not load.";
+      return;
+    }
+    var fields = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-question]"));
+
+    function chosen() {
+      return fields.map(function (f) {
+        return Array.prototype.filter.call(f.querySelectorAll("input"), function (i) { return i.checked; })
+          .map(function (i) { return i.value; });
+      });
+    }
+    function key(ch) { return ch.map(function (ids) { return ids.join("+"); }).join("|"); }
+    function labels(ch) {
+      var parts = [];
+      data.questions.forEach(function (q, i) {
+        var names = q.answers.filter(function (a) { return ch[i].indexOf(a.id) >= 0; }).map(function (a) { return a.label; });
+        parts.push(q.text.replace(/\?$/, "") + ": " + (names.length ? names.join(", ") : "none"));
+      });
+      return parts;
+    }
+    function components(ch) {
+      var list = data.base.slice();
+      data.questions.forEach(function (q, i) {
+        q.answers.forEach(function (a) {
+          if (ch[i].indexOf(a.id) >= 0) a.sets.forEach(function (c) { if (list.indexOf(c) < 0) list.push(c); });
+        });
+      });
+      return list;
+    }
+
+    /* Answers live in the address (#version=sp1&roles=mailbox+hub-transport) so a result can be
+       bookmarked, shared, and survives the back button. */
+    function readHash() {
+      var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+      if (!Array.from(params.keys()).length) return;
+      fields.forEach(function (f) {
+        var q = f.getAttribute("data-question");
+        if (!params.has(q)) return;
+        var want = params.get(q).split(" ").join("+").split("+");
+        Array.prototype.forEach.call(f.querySelectorAll("input"), function (i) { i.checked = want.indexOf(i.value) >= 0; });
+      });
+    }
+    function writeHash(ch) {
+      var params = fields.map(function (f, i) { return f.getAttribute("data-question") + "=" + ch[i].join("+"); }).join("&");
+      if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + params);
+    }
+
+    function show() {
+      var ch = chosen();
+      writeHash(ch);
+      var n = data.index[key(ch)];
+      out.textContent = "";
+      if (n === undefined) {
+        out.appendChild(el("p", "warning-box", "No precomputed answer for this combination."));
+        return;
+      }
+      var r = data.results[n];
+      out.setAttribute("data-key", key(ch));
+
+      var you = el("section", "card assistant-server");
+      you.appendChild(el("h2", "", "Your server"));
+      var ul = el("ul", "assistant-answers");
+      labels(ch).forEach(function (t) { ul.appendChild(el("li", "", t)); });
+      you.appendChild(ul);
+      var has = el("p", "muted");
+      has.appendChild(document.createTextNode("As an environment file for "));
+      has.appendChild(el("code", "", "pathbook plan"));
+      has.appendChild(document.createTextNode(": "));
+      has.appendChild(el("code", "env-components", "components: [" + components(ch).join(", ") + "]"));
+      you.appendChild(has);
+      out.appendChild(you);
+
+      if (r.warnings.length) {
+        var w = el("div", "warning-box assistant-warnings");
+        w.setAttribute("role", "note");
+        w.appendChild(el("strong", "", "These answers contradict the rules — check them: "));
+        r.warnings.forEach(function (t) { w.appendChild(el("div", "", t)); });
+        out.appendChild(w);
+      }
+
+      var bs = el("section", "card assistant-blockers");
+      bs.appendChild(el("h2", "", "What blocks this server (" + r.blockers.length + ")"));
+      if (!r.blockers.length) bs.appendChild(el("p", "muted", "No blocker applies."));
+      var bl = el("ul", "link-list");
+      r.blockers.forEach(function (id) {
+        var b = data.blockers[id];
+        var li = el("li", "assistant-blocker");
+        li.setAttribute("data-id", id);
+        li.appendChild(el("span", "badge sev-" + b.severity, b.severity));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(link(root + "blockers/" + id + ".html", b.title));
+        if (b.summary) li.appendChild(el("div", "summary", b.summary));
+        if (b.resolution) li.appendChild(el("div", "muted", "What to do: " + b.resolution));
+        bl.appendChild(li);
+      });
+      bs.appendChild(bl);
+      out.appendChild(bs);
+
+      var ps = el("section", "card assistant-paths");
+      var paths = r.paths.map(function (i) { return data.paths[i]; });
+      var viable = paths.filter(function (p) { return p.viable; });
+      ps.appendChild(el("h2", "", viable.length ? "Paths that work (" + viable.length + "), shortest first" : "No path works for this server"));
+      var pl = el("ol", "link-list");
+      paths.forEach(function (p) {
+        var li = el("li", "assistant-path " + (p.viable ? "viable" : "not-viable"));
+        li.setAttribute("data-id", p.id);
+        li.appendChild(el("span", "badge out-" + (p.viable ? "supported" : p.outcome), p.viable ? "works" : p.outcome));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(link(root + "paths/" + p.id + ".html", p.title));
+        li.appendChild(el("span", "muted", " — " + p.steps.length + " steps, about " + p.duration));
+        if (p.fails_at) {
+          var f = p.fails_at;
+          var fails = el("div", "fails", "Fails at step " + f.step + " “" + f.step_title + "”: ");
+          var rule = f.rule ? f.rule.split(":") : null;
+          if (rule && rule.length === 2 && f.rule_title) {
+            fails.appendChild(link(root + rule[0] + "s/" + rule[1] + ".html", f.rule_title));
+          } else {
+            fails.appendChild(document.createTextNode(f.why));
+          }
+          li.appendChild(fails);
+        }
+        if (p.viable && r.warnings.length) {
+          /* A runbook tailored to a server the rules say cannot exist would be guesswork. */
+          li.appendChild(el("div", "muted", "No tailored runbook for answers that contradict the rules; correct them above, or see the general runbook."));
+        } else if (p.viable) {
+          var q = new URLSearchParams();
+          q.set("steps", p.steps.join(","));
+          q.set("prereqs", p.prerequisites.map(function (x) { return x[1]; }).join(","));
+          q.set("for", labels(ch).join("; "));
+          var rb = link(root + "runbooks/" + p.id + ".html?" + q.toString(), "Printable runbook for this server");
+          rb.className = "button runbook-link";
+          var d = el("div", "");
+          d.appendChild(rb);
+          li.appendChild(d);
+        }
+        pl.appendChild(li);
+      });
+      ps.appendChild(pl);
+      out.appendChild(ps);
+    }
+
+    readHash();
+    form.addEventListener("change", show);
+    window.addEventListener("hashchange", function () { readHash(); show(); });
+    show();
+  }
+
+  /* ---- a runbook tailored to one server: ?steps=1,3,4&prereqs=a,b&for=… ----
+     The assistant links here with the steps and prerequisites the build computed for that
+     server; everything else is hidden and the steps are renumbered. */
+  function tailorRunbook() {
+    var params = new URLSearchParams(window.location.search);
+    if (!params.has("steps")) return;
+    var doc = document.querySelector(".runbook");
+    if (!doc) return;
+    var keep = params.get("steps").split(",").filter(Boolean);
+    var prereqs = (params.get("prereqs") || "").split(",").filter(Boolean);
+    var number = {};
+    var minutes = 0;
+    var n = 0;
+    Array.prototype.forEach.call(doc.querySelectorAll(".rb-step"), function (li) {
+      var step = li.getAttribute("data-step");
+      if (keep.indexOf(step) < 0) { li.hidden = true; return; }
+      n += 1;
+      number[step] = n;
+      minutes += parseInt(li.getAttribute("data-minutes") || "0", 10);
+      var num = li.querySelector(".rb-n");
+      if (num) num.textContent = n + ".";
+      Array.prototype.forEach.call(li.querySelectorAll(".rb-when"), function (w) { w.hidden = true; });
+    });
+    Array.prototype.forEach.call(doc.querySelectorAll(".rb-backout-item"), function (li) {
+      var step = li.getAttribute("data-step");
+      if (!number[step]) { li.hidden = true; return; }
+      li.querySelector(".rb-n").textContent = number[step];
+    });
+    Array.prototype.forEach.call(doc.querySelectorAll(".rb-prereq"), function (li) {
+      if (prereqs.indexOf(li.getAttribute("data-prereq")) < 0) li.hidden = true;
+    });
+    Array.prototype.forEach.call(doc.querySelectorAll(".rb-est"), function (e) {
+      var step = e.getAttribute("data-est");
+      if (number[step]) {
+        e.textContent = e.textContent.replace(/step \d+/, "step " + number[step]);
+      } else {
+        e.hidden = true;
+        var missing = e.parentNode.querySelector(".rb-noest");
+        if (missing) missing.hidden = false;
+      }
+    });
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    var total = doc.querySelector(".rb-total");
+    if (total) {
+      total.textContent = h && m ? h + " h " + m + " min" : h ? h + " h" : m + " min";
+      total.setAttribute("data-minutes", String(minutes));
+    }
+    var count = doc.querySelector(".rb-count");
+    if (count) count.textContent = String(n);
+    var range = doc.querySelector(".rb-range");
+    if (range) range.hidden = true;
+    var tailored = doc.querySelector(".rb-tailored");
+    if (tailored) {
+      tailored.hidden = false;
+      tailored.querySelector(".rb-for").textContent = params.get("for") || "one server";
+    }
+    document.title = document.title.replace(/^/, "(tailored) ");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initAssistant();
+    tailorRunbook();
+  });
 })();

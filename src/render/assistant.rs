@@ -1,0 +1,189 @@
+//! The assistant page and its precomputed answers, and the HTML report of `plan`. The page's
+//! script only looks answers up: every one was computed here by `plan::assess`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::Renderer;
+use super::links::cond_html;
+use super::pages::PageOut;
+use crate::model::{Assistant, Catalog, Cond};
+use crate::plan::{self, BlockerHit, HostAssessment, PathResult};
+
+#[derive(Serialize)]
+struct AnswerVm<'a> {
+    id: &'a str,
+    label: &'a str,
+    /// What the answer puts on the host, as `component@version` labels.
+    sets: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct QuestionVm<'a> {
+    id: &'a str,
+    text: &'a str,
+    help: &'a str,
+    multiple: bool,
+    answers: Vec<AnswerVm<'a>>,
+}
+
+impl Renderer<'_> {
+    fn questions(&self) -> Vec<QuestionVm<'_>> {
+        let Some(a) = &self.cat.assistant else { return Vec::new() };
+        a.questions
+            .iter()
+            .map(|q| QuestionVm {
+                id: &q.id,
+                text: &q.text,
+                help: &q.help,
+                multiple: q.multiple,
+                answers: q
+                    .answers
+                    .iter()
+                    .map(|x| AnswerVm {
+                        id: &x.id,
+                        label: &x.label,
+                        sets: x.sets.iter().map(|(c, v)| setting_label(self.cat, *c, *v)).collect(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// `assistant.html`.
+    pub fn assistant_page(&self) -> Result<PageOut, String> {
+        let Some(a) = &self.cat.assistant else { return Err("no assistant".into()) };
+        let path = "assistant.html".to_string();
+        let mut ids = crate::markdown::HeadingIds::default();
+        let intro = if a.intro.trim().is_empty() {
+            String::new()
+        } else {
+            super::md::to_html(&a.intro, &super::md::Ctx { cat: self.cat, hl: self.hl, root: "" }, &mut ids)
+        };
+        let mut ctx = self.context(
+            &path,
+            &a.title,
+            "assistant",
+            "Answer a few questions about a server: see what blocks it and which paths work.",
+            &[],
+        );
+        ctx.insert("title", &a.title);
+        ctx.insert("intro_html", &intro);
+        ctx.insert("target_html", &a.target.as_ref().map(|t| cond_html(self.cat, t, "")));
+        ctx.insert("questions", &self.questions());
+        self.render("assistant.html", path, &ctx)
+    }
+
+    /// `assets/assistant-data.js`: every combination of answers, assessed by `plan::assess`.
+    /// Blockers and paths are described once; identical results are stored once.
+    pub fn assistant_data(&self) -> PageOut {
+        let file = "assets/assistant-data.js".to_string();
+        let Some(a) = &self.cat.assistant else { return (file, Vec::new()) };
+        let data = assistant_json(self.cat, a, self.questions(), self.root_labels(a));
+        let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c");
+        (file, format!("window.pathbookAssistant = {json};\n").into_bytes())
+    }
+
+    fn root_labels(&self, a: &Assistant) -> Vec<String> {
+        a.base.iter().map(|(c, v)| setting_label(self.cat, *c, *v)).collect()
+    }
+
+    /// `plan --format html` without `--path`: the assessment as a standalone page.
+    pub fn plan_report(&self, hosts: &[HostAssessment], target: Option<&Cond>) -> Result<String, String> {
+        let mut ctx = self.context("plan.html", "Upgrade plan", "plan", "", &[]);
+        let mut css = String::new();
+        for (name, bytes) in self.theme.statics() {
+            if name == "style.css" {
+                css.push_str(&String::from_utf8_lossy(bytes));
+            }
+        }
+        ctx.insert("inline_css", &css.replace("</", "<\\/"));
+        ctx.insert("hosts", hosts);
+        ctx.insert("target", &target.map(|t| t.display(self.cat).to_string()));
+        self.render("plan.html", "plan.html".into(), &ctx).map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+    }
+}
+
+/// One combination's answer, as the page stores it: `plan::assess` without the host's name and
+/// description (the page describes the host from the answers), blockers by id, paths as
+/// indices into a shared list of path results (most combinations share most of them).
+#[derive(Debug, PartialEq, Serialize)]
+struct StoredResult {
+    warnings: Vec<String>,
+    blockers: Vec<String>,
+    paths: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct AssistantData<'a> {
+    base: Vec<String>,
+    target: Option<String>,
+    questions: Vec<QuestionVm<'a>>,
+    blockers: BTreeMap<String, BlockerHit>,
+    paths: Vec<PathResult>,
+    results: Vec<StoredResult>,
+    index: BTreeMap<String, usize>,
+}
+
+/// Hands out one index per distinct value.
+struct Pool<T> {
+    items: Vec<T>,
+    seen: HashMap<String, usize>,
+}
+
+impl<T: Serialize> Pool<T> {
+    fn new() -> Self {
+        Pool { items: Vec::new(), seen: HashMap::new() }
+    }
+
+    fn intern(&mut self, item: T) -> usize {
+        let key = serde_json::to_string(&item).unwrap_or_default();
+        *self.seen.entry(key).or_insert_with(|| {
+            self.items.push(item);
+            self.items.len() - 1
+        })
+    }
+}
+
+fn assistant_json<'a>(
+    cat: &Catalog,
+    a: &Assistant,
+    questions: Vec<QuestionVm<'a>>,
+    base: Vec<String>,
+) -> AssistantData<'a> {
+    let cases = plan::assistant_cases(cat, a);
+    let assessed: Vec<HostAssessment> =
+        cases.par_iter().map(|c| plan::assess(cat, "server", "The server", &c.state, a.target.as_ref())).collect();
+    let mut blockers = BTreeMap::new();
+    let mut paths = Pool::new();
+    let mut results = Pool::new();
+    let mut index = BTreeMap::new();
+    for (case, h) in cases.iter().zip(assessed) {
+        let stored = StoredResult {
+            warnings: h.warnings,
+            blockers: h.blockers.iter().map(|b| b.id.clone()).collect(),
+            paths: h.paths.into_iter().map(|p| paths.intern(p)).collect(),
+        };
+        for b in h.blockers {
+            blockers.entry(b.id.clone()).or_insert(b);
+        }
+        index.insert(case.key.clone(), results.intern(stored));
+    }
+    AssistantData {
+        base,
+        target: a.target.as_ref().map(|t| t.display(cat).to_string()),
+        questions,
+        blockers,
+        paths: paths.items,
+        results: results.items,
+        index,
+    }
+}
+
+/// `id@version` (or `id`): how an environment file names a component on a host.
+fn setting_label(cat: &Catalog, c: crate::model::CompIdx, v: crate::model::Ver) -> String {
+    let comp = &cat.components[c.idx()];
+    if comp.is_versioned() { format!("{}@{}", comp.id, comp.versions[v as usize].id) } else { comp.id.clone() }
+}
