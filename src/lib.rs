@@ -16,6 +16,7 @@
 pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod corpus;
 pub mod diag;
 pub mod eval;
 pub mod expr;
