@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pathbook::Project;
+
+/// mimalloc: rendering allocates many small strings on every core at once, and glibc's
+/// allocator spent about a sixth of a large build in its own bookkeeping and locks.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pathbook::catalog::raw;
 use pathbook::diag::{self, Code, Style};
 

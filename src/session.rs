@@ -211,7 +211,7 @@ impl Session {
                 return 0;
             }
         };
-        let mut map: Pages = pages.into_iter().map(|(p, b)| (p, Arc::from(b))).collect();
+        let mut map: Pages = pages.into_iter().collect();
         match site::content_files(&config.content_dir()) {
             Ok(files) => map.extend(files.into_iter().map(|(p, b)| (p, Arc::from(b)))),
             Err(e) => {
@@ -268,7 +268,7 @@ impl Session {
                 let n = pages.len();
                 let map = Arc::make_mut(&mut self.pages);
                 for (p, b) in pages {
-                    map.insert(p, Arc::from(b));
+                    map.insert(p, b);
                 }
                 self.generation += 1;
                 n
@@ -415,7 +415,7 @@ impl Session {
                     map.remove(g);
                 }
                 for (p, b) in pages {
-                    map.insert(p, Arc::from(b));
+                    map.insert(p, b);
                 }
                 self.generation += 1;
                 self.fresh = true;

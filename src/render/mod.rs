@@ -14,6 +14,9 @@ pub mod runbook;
 pub mod search;
 pub mod theme;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -24,6 +27,9 @@ use analysis::PathSummary;
 use backlinks::Backlinks;
 use highlight::Highlighter;
 use pages::PageOut;
+
+/// A rendered output file: its path under the site and its bytes, shared with `serve`.
+pub type Page = (String, Arc<[u8]>);
 use theme::Theme;
 
 /// The site's fixed navigation: a handful of sections, never a list of every page, so the
@@ -178,18 +184,20 @@ impl<'a> Renderer<'a> {
     }
 
     /// Every file of the site.
-    pub fn render_all(&self) -> Result<Vec<PageOut>, String> {
+    pub fn render_all(&self) -> Result<Vec<Page>, String> {
         self.render_keys(&self.all_keys())
     }
 
     /// Renders the given pages in parallel. A key whose entity no longer exists renders nothing.
-    pub fn render_keys(&self, keys: &[PageKey]) -> Result<Vec<PageOut>, String> {
+    pub fn render_keys(&self, keys: &[PageKey]) -> Result<Vec<Page>, String> {
         let cat = self.cat;
-        let rendered: Vec<Result<Vec<PageOut>, String>> = keys
+        let profile = std::env::var_os("PATHBOOK_TIMINGS").is_some().then(|| std::sync::Mutex::new(BTreeMap::new()));
+        let rendered: Vec<Result<Vec<Page>, String>> = keys
             .par_iter()
             .map(|key| {
+                let start = std::time::Instant::now();
                 let one = |r: Result<PageOut, String>| r.map(|p| vec![p]);
-                match key {
+                let out = match key {
                     PageKey::Home => one(self.home_page()),
                     PageKey::List(k) => one(self.list_page(k)),
                     PageKey::Component(id) => {
@@ -226,9 +234,25 @@ impl<'a> Renderer<'a> {
                         }
                         Ok(v)
                     }
+                };
+                if let Some(profile) = &profile
+                    && let Ok(mut p) = profile.lock()
+                {
+                    let e: &mut (usize, std::time::Duration) = p.entry(key.kind()).or_default();
+                    e.0 += 1;
+                    e.1 += start.elapsed();
                 }
+                // Shared bytes made here, in parallel, while the page is hot in the cache.
+                out.map(|pages| pages.into_iter().map(|(p, b)| (p, Arc::from(b))).collect::<Vec<Page>>())
             })
             .collect();
+        if let Some(profile) = profile
+            && let Ok(p) = profile.into_inner()
+        {
+            for (kind, (n, t)) in p {
+                eprintln!("timing: render {kind:<14} {:>8.1} ms cpu for {n} keys", t.as_secs_f64() * 1000.0);
+            }
+        }
         let mut out = Vec::new();
         for r in rendered {
             out.extend(r?);
@@ -292,6 +316,30 @@ pub enum PageKey {
     SearchManifest,
     SearchShard(usize),
     Assets,
+}
+
+impl PageKey {
+    /// The kind of page, for timings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PageKey::Home => "home",
+            PageKey::List(_) => "list",
+            PageKey::Component(_) => "component",
+            PageKey::Blocker(_) => "blocker",
+            PageKey::Prerequisite(_) => "prerequisite",
+            PageKey::Path(_) => "path",
+            PageKey::Article(_) => "article",
+            PageKey::Runbook(_) => "runbook",
+            PageKey::AllRunbooks => "all-runbooks",
+            PageKey::Matrix => "matrix",
+            PageKey::Assistant | PageKey::AssistantData => "assistant",
+            PageKey::Tags | PageKey::Tag(_) => "tag",
+            PageKey::Search | PageKey::SearchManifest | PageKey::SearchShard(_) => "search",
+            PageKey::NotFound => "404",
+            PageKey::Sitemap => "sitemap",
+            PageKey::Assets => "assets",
+        }
+    }
 }
 
 /// Loads the theme (built-in, overridden by the project's files) and compiles its templates.
