@@ -3,7 +3,9 @@
 //! file is refused on `file://`. Articles are indexed per section so results land on the
 //! heading that matched.
 
-use elasticlunr::IndexBuilder;
+use std::collections::BTreeMap;
+
+use elasticlunr::{Language, lang::English};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
@@ -14,6 +16,61 @@ use crate::model::*;
 /// One search result target: `[title, url, kind, teaser]` in the shipped JSON.
 #[derive(Serialize)]
 struct Doc(String, String, &'static str, String);
+
+/// One shard as shipped: its documents, and their terms in a compact form that the theme's
+/// script expands into an elasticlunr.js index with `addToken`. The terms are what
+/// elasticlunr-rs's English pipeline (tokenizer, trimmer, stop words, stemmer — the same as
+/// elasticlunr.js's) makes of each field; elasticlunr's own serialisation spells every term as
+/// a tree of one-letter objects and every posting as `"12":{"tf":1.0}`, about six times the
+/// size of this, and a reader downloads every shard.
+#[derive(Serialize)]
+struct Shard {
+    docs: Vec<Doc>,
+    /// `[title terms, body terms]` per document: elasticlunr's field-length norm.
+    lengths: Vec<[usize; 2]>,
+    /// `[title, body]`: term → the documents it occurs in, `n` or `[n, count]`.
+    terms: [BTreeMap<String, Vec<Posting>>; 2],
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Posting {
+    Once(usize),
+    Often([usize; 2]),
+}
+
+impl Shard {
+    fn new(docs: Vec<Doc>, bodies: &[String]) -> Shard {
+        let lang = English::new();
+        let pipeline = lang.make_pipeline();
+        let mut lengths = Vec::with_capacity(docs.len());
+        let mut terms: [BTreeMap<String, Vec<Posting>>; 2] = Default::default();
+        for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
+            let mut length = [0; 2];
+            for (field, text) in [doc.0.as_str(), body.as_str()].into_iter().enumerate() {
+                let tokens = pipeline.run(lang.tokenize(text));
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for t in &tokens {
+                    *counts.entry(t.clone()).or_default() += 1;
+                }
+                // A body is indexed as a set of terms (see `distinct_words`): a word that
+                // occurs in two spellings ("PowerShell", "PowerShell's") counts once.
+                if field == 1 {
+                    counts.values_mut().for_each(|c| *c = 1);
+                    length[field] = counts.len();
+                } else {
+                    length[field] = tokens.len();
+                }
+                for (term, count) in counts {
+                    let posting = if count == 1 { Posting::Once(i) } else { Posting::Often([i, count]) };
+                    terms[field].entry(term).or_default().push(posting);
+                }
+            }
+            lengths.push(length);
+        }
+        Shard { docs, lengths, terms }
+    }
+}
 
 const TEASER: usize = 140;
 
@@ -66,10 +123,7 @@ const PER_SHARD: usize = 100;
 /// Characters of distinct words indexed per document (a section, a step, an entity). Titles
 /// and headings are always indexed in full. A browser downloads the whole index, so its size
 /// is what a reader pays for.
-const BODY_CHARS: usize = 1200;
-
-/// Characters of a section's own text indexed with its heading.
-const SECTION_CHARS: usize = 200;
+const BODY_CHARS: usize = 600;
 
 /// The distinct words of a text, in order of first appearance, up to [`BODY_CHARS`].
 /// elasticlunr scores term frequency as √tf, so repeated words add more to the index's size
@@ -191,23 +245,22 @@ impl Renderer<'_> {
                     push(p.title.clone(), super::links::url(cat, r), "prerequisite", body);
                 }
                 Ref::Article(a, _) => {
-                    // One document for the article's words, one light document per heading
-                    // (its text and first words) so heading matches land on the heading.
+                    // The article's own document holds its summary, headings and introduction;
+                    // every section is a document of its own, so a match on a word lands on the
+                    // heading above it and each word is indexed once.
                     let a = &cat.articles[a.idx()];
                     let url = super::links::url(cat, r);
                     let sections = sections(&a.body);
-                    let mut all = a.summary.clone();
-                    for (_, heading, body) in &sections {
-                        all.push(' ');
-                        all.push_str(heading);
-                        all.push(' ');
-                        all.push_str(body);
+                    let mut intro = a.summary.clone();
+                    for (i, (_, heading, body)) in sections.iter().enumerate() {
+                        intro.push(' ');
+                        intro.push_str(if i == 0 { body } else { heading });
                     }
-                    push(a.title.clone(), url.clone(), "article", all);
+                    push(a.title.clone(), url.clone(), "article", intro);
                     for (id, heading, body) in sections.iter().skip(1) {
                         if let Some(id) = id {
-                            let first: String = body.chars().take(SECTION_CHARS).collect();
-                            push(format!("{} — {}", heading.trim(), a.title), format!("{url}#{id}"), "section", first);
+                            let title = format!("{} — {}", heading.trim(), a.title);
+                            push(title, format!("{url}#{id}"), "section", body.clone());
                         }
                     }
                 }
@@ -219,19 +272,12 @@ impl Renderer<'_> {
                 }
             }
         }
-        let mut index = IndexBuilder::new().save_docs(false).add_fields(["title", "body"]).build();
-        for (i, (d, body)) in docs.iter().zip(&bodies).enumerate() {
-            index.add_doc(&i.to_string(), [d.0.as_str(), body.as_str()]);
-        }
-        let docs_json = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".into());
+        let shard = Shard::new(docs, &bodies);
+        let json = serde_json::to_string(&shard).unwrap_or_else(|_| "{}".into());
         // `<` only occurs inside JSON strings, where `\u003c` means the same; this way the data
         // can never close a script element, even if a theme inlines it.
-        let body = format!(
-            "(window.pathbookSearchShards = window.pathbookSearchShards || {{}})[{n}] = {{\"index\": {}, \"docs\": {}}};\n",
-            index.to_json(),
-            docs_json
-        )
-        .replace('<', "\\u003c");
+        let body = format!("(window.pathbookSearchShards = window.pathbookSearchShards || {{}})[{n}] = {json};\n")
+            .replace('<', "\\u003c");
         (format!("assets/search/{n}.js"), body.into_bytes())
     }
 }

@@ -91,13 +91,42 @@
             data.loaded = [];
             for (var i = 0; i < data.shards; i++) {
               var shard = window.pathbookSearchShards[i];
-              data.loaded.push({ idx: window.elasticlunr.Index.load(shard.index), docs: shard.docs });
+              data.loaded.push({ idx: expandShard(shard), docs: shard.docs });
             }
           }
           return data;
         });
     }
     return loading;
+  }
+
+  /* A shard ships its terms compactly (term -> documents, `n` or `[n, count]`); this turns
+   * them into the elasticlunr index they came from. */
+  function expandShard(shard) {
+    var idx = window.elasticlunr(function () {
+      this.addField("title");
+      this.addField("body");
+      this.setRef("id");
+      this.saveDocument(false);
+    });
+    var fields = ["title", "body"];
+    shard.lengths.forEach(function (lengths, n) {
+      var ref = String(n);
+      idx.documentStore.addDoc(ref, null);
+      idx.documentStore.addFieldLength(ref, "title", lengths[0]);
+      idx.documentStore.addFieldLength(ref, "body", lengths[1]);
+    });
+    fields.forEach(function (field, f) {
+      var inverted = idx.index[field];
+      var terms = shard.terms[f];
+      Object.keys(terms).forEach(function (term) {
+        terms[term].forEach(function (p) {
+          var many = typeof p !== "number";
+          inverted.addToken(term, { ref: String(many ? p[0] : p), tf: many ? Math.sqrt(p[1]) : 1 });
+        });
+      });
+    });
+    return idx;
   }
 
   function search(data, query, limit) {
