@@ -9,7 +9,8 @@
 //! any generator must do with this corpus.
 //!
 //! Options (after `--`): `--sizes 1000,10000`, `--runs 3`, `--json PATH` (default
-//! `target/bench/build.json`), `--keep DIR` (leave the corpora and sites there).
+//! `target/bench/build.json`), `--keep DIR` (put the corpora and sites there and leave them;
+//! by default they go to a temporary directory on tmpfs, `/dev/shm`, where there is one).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -52,21 +53,37 @@ fn options() -> Options {
 struct Run {
     wall: Duration,
     max_rss_bytes: u64,
+    /// `timing: <phase> <ms> ms` lines of `PATHBOOK_TIMINGS=1`, in order.
+    phases: Vec<(String, f64)>,
+}
+
+/// Flushes dirty pages first, so one run does not pay for the previous run's writes.
+fn settle() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 // The child is reaped by `wait4`, which std's `Child::wait` cannot do: it drops the rusage.
 #[allow(clippy::zombie_processes)]
 fn run(args: &[&str], root: &Path) -> Run {
+    use std::io::Read as _;
+    settle();
     let start = Instant::now();
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .arg("--root")
         .arg(root)
         .args(args)
+        .env("PATHBOOK_TIMINGS", "1")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start pathbook");
     let pid = child.id() as libc::pid_t;
+    // Read to the end first (the child exits), then reap it with its rusage.
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
     let mut status = 0;
     // SAFETY: an all-zero `rusage` is a valid value for wait4 to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -76,10 +93,19 @@ fn run(args: &[&str], root: &Path) -> Run {
     assert_eq!(waited, pid, "wait4");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "pathbook {args:?} failed on {}",
+        "pathbook {args:?} failed on {}:\n{stderr}",
         root.display()
     );
-    Run { wall, max_rss_bytes: usage.ru_maxrss as u64 * 1024 }
+    let phases = stderr
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.strip_prefix("timing: ")?.split_whitespace();
+            let name = w.next()?;
+            let ms = w.next()?.parse().ok()?;
+            (w.next() == Some("ms") && w.next().is_none()).then(|| (name.to_string(), ms))
+        })
+        .collect();
+    Run { wall, max_rss_bytes: usage.ru_maxrss as u64 * 1024, phases }
 }
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -160,6 +186,8 @@ struct Row {
     incremental_max: Duration,
     incremental_kind: String,
     baseline: Duration,
+    /// Phases of the median build.
+    phases: Vec<(String, f64)>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -168,8 +196,14 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let o = options();
-    let scratch = tempfile::tempdir().expect("tempdir");
+    // On Linux the corpora and sites go to tmpfs unless `--keep` says otherwise: a VM's disk
+    // can take 20 µs or 400 µs to create a file from one minute to the next, and that would
+    // drown what is being measured. `--keep DIR` on a disk measures the disk too.
+    let shm = Path::new("/dev/shm");
+    let scratch =
+        if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temporary directory");
     let base_dir = o.keep.clone().unwrap_or_else(|| scratch.path().to_path_buf());
+    eprintln!("corpora and sites in {}", base_dir.display());
     let mut rows = Vec::new();
     for &n in &o.sizes {
         let corpus_dir = base_dir.join(format!("corpus-{n}"));
@@ -184,17 +218,23 @@ fn main() {
         );
 
         let check = median((0..o.runs).map(|_| run(&["check"], &corpus_dir).wall).collect());
+        // Interleaved, so that build and baseline see the same state of the machine.
         let mut builds = Vec::new();
+        let mut baselines = Vec::new();
         let mut peak = 0;
-        for _ in 0..o.runs {
+        for i in 0..o.runs {
             let r = run(&["build", "--out", site.to_str().expect("utf-8 path")], &corpus_dir);
             peak = peak.max(r.max_rss_bytes);
-            builds.push(r.wall);
+            builds.push(r);
+            settle();
+            baselines.push(baseline(&corpus_dir, &base_dir.join(format!("baseline-{n}-{i}"))));
         }
-        let build = median(builds);
+        builds.sort_by_key(|r| r.wall);
+        let median_build = builds.swap_remove(builds.len() / 2);
+        let build = median_build.wall;
+        let phases = median_build.phases;
+        let baseline = median(baselines);
         let (html, pages, all) = output_size(&site);
-        let baseline =
-            median((0..o.runs).map(|i| baseline(&corpus_dir, &base_dir.join(format!("baseline-{n}-{i}")))).collect());
         let (inc, kind) = incremental(&corpus_dir, 7);
         let row = Row {
             articles: n,
@@ -210,6 +250,7 @@ fn main() {
             incremental_max: inc.iter().copied().max().unwrap_or_default(),
             incremental_kind: kind,
             baseline,
+            phases,
         };
         eprintln!(
             "{n}: check {:.0} ms, build {:.0} ms, incremental {:.1} ms",
@@ -257,9 +298,14 @@ fn main() {
             (b.per_page_us / a.per_page_us - 1.0) * 100.0
         );
     }
+    for r in &rows {
+        let phases: Vec<String> = r.phases.iter().map(|(p, ms)| format!("{p} {ms:.0} ms")).collect();
+        let _ = writeln!(table, "phases of the median build at {} articles: {}", r.articles, phases.join(", "));
+    }
     println!("{table}");
 
     let json = serde_json::json!({
+        "directory": base_dir.display().to_string(),
         "machine": { "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), "os": std::env::consts::OS },
         "runs": o.runs,
         "rows": rows.iter().map(|r| serde_json::json!({
@@ -277,6 +323,7 @@ fn main() {
             "incremental_kind": r.incremental_kind,
             "baseline_ms": ms(r.baseline),
             "build_over_baseline": r.build.as_secs_f64() / r.baseline.as_secs_f64().max(1e-9),
+            "build_phases_ms": r.phases.iter().map(|(p, ms)| (p.clone(), serde_json::json!(ms))).collect::<serde_json::Map<_, _>>(),
         })).collect::<Vec<_>>(),
     });
     if let Some(dir) = o.json.parent() {

@@ -362,6 +362,13 @@ fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<(
     }
 }
 
+/// The end of a one-shot command: the process exits next, and the OS takes its memory back
+/// at once, while dropping a large site (hundreds of thousands of allocations) took a tenth
+/// of a build.
+fn exit_without_freeing<T>(value: T) {
+    std::mem::forget(value);
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { format, deny_warnings } => {
@@ -400,6 +407,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let deny = deny_warnings || project.deny_warnings();
             let failed = project.diags.has_errors() || (deny && project.diags.warning_count() > 0);
+            exit_without_freeing(project);
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Build { out } => {
@@ -418,7 +426,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut err = std::io::stderr().lock();
             err.write_all(diag::render_human(&project.diags.items, &project.sources, style(cli.color)).as_bytes())?;
-            match result {
+            let code = match result {
                 Ok(r) => {
                     writeln!(
                         err,
@@ -443,7 +451,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(err, "error: {e}")?;
                     Ok(ExitCode::from(2))
                 }
-            }
+            };
+            exit_without_freeing(session);
+            code
         }
         Command::Serve { port, bind, open, poll } => {
             let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color) };

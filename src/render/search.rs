@@ -3,7 +3,7 @@
 //! file is refused on `file://`. Articles are indexed per section so results land on the
 //! heading that matched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use elasticlunr::{Language, lang::English};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -43,12 +43,21 @@ impl Shard {
     fn new(docs: Vec<Doc>, bodies: &[String]) -> Shard {
         let lang = English::new();
         let pipeline = lang.make_pipeline();
+        let mut memo: HashMap<String, Option<String>> = HashMap::new();
         let mut lengths = Vec::with_capacity(docs.len());
         let mut terms: [BTreeMap<String, Vec<Posting>>; 2] = Default::default();
         for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
             let mut length = [0; 2];
             for (field, text) in [doc.0.as_str(), body.as_str()].into_iter().enumerate() {
-                let tokens = pipeline.run(lang.tokenize(text));
+                let tokens: Vec<String> = lang
+                    .tokenize(text)
+                    .into_iter()
+                    .filter_map(|raw| {
+                        // The pipeline works token by token; a shard has a few thousand
+                        // distinct words, each stemmed once.
+                        memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
+                    })
+                    .collect();
                 let mut counts: BTreeMap<String, usize> = BTreeMap::new();
                 for t in &tokens {
                     *counts.entry(t.clone()).or_default() += 1;
