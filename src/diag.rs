@@ -55,7 +55,9 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(name: String, path: PathBuf, text: Arc<str>) -> SourceFile {
+    /// A file ready to be added with [`SourceMap::push`]; building one scans the text, so
+    /// loaders build them in parallel.
+    pub fn new(name: String, path: PathBuf, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
         SourceFile { name, path, text, line_starts }
@@ -93,6 +95,12 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(name.into(), path.into(), text.into()));
+        id
+    }
+
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(file);
         id
     }
 

@@ -555,6 +555,29 @@ pub struct Heading {
     pub id: String,
 }
 
+/// A slice of a source file's text that shares the file's buffer.
+#[derive(Clone, Debug, Default)]
+pub struct SharedText {
+    text: std::sync::Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl SharedText {
+    /// The text of `text` from `start` on (empty if `start` is not a character boundary).
+    pub fn tail(text: std::sync::Arc<str>, start: usize) -> SharedText {
+        let start = if text.is_char_boundary(start) { start.min(text.len()) } else { text.len() };
+        let end = text.len();
+        SharedText { text, range: start..end }
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text[self.range.clone()]
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Article {
     /// Path under `content/` without `.md`, `/`-separated: the article's id.
@@ -570,8 +593,8 @@ pub struct Article {
     pub sources: Vec<Source>,
     pub weight: i64,
     pub updated: Option<String>,
-    /// The Markdown body (after the front matter).
-    pub body: String,
+    /// The Markdown body (after the front matter), shared with the source map, not copied.
+    pub body: SharedText,
     /// Byte offset of the body in the file.
     pub body_offset: usize,
     pub headings: Vec<Heading>,

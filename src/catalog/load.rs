@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::{DefaultMessageFormatter, Error as YamlError, Localizer, MessageFormatter, SnippetMode};
 
 use super::raw::{CatalogFile, FrontMatter};
-use crate::diag::{Code, Diagnostic, FileId, SourceMap, Span, display_name};
+use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, display_name};
 
 /// Where a YAML document sits inside its file (front matter starts after the `---` line).
 #[derive(Clone, Copy, Debug)]
@@ -237,17 +237,65 @@ fn read_tree(
     if through_symlink {
         found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     }
-    // Read in parallel, then register in walk order so file ids stay stable.
-    let contents: Vec<std::io::Result<Vec<u8>>> = {
+    // Read and prepare in parallel, then register in walk order so file ids stay stable.
+    let prepared: Vec<Prepared> = {
         use rayon::prelude::*;
-        found.par_iter().map(std::fs::read).collect()
+        found.par_iter().map(|p| prepare(p, std::fs::read(p), root)).collect()
     };
-    for (path, bytes) in found.iter().zip(contents) {
-        if let Some(id) = register(path, bytes, root, sources, diags) {
+    for p in prepared {
+        if let Some(id) = add_prepared(p, sources, diags) {
             out.push(id);
         }
     }
     out
+}
+
+/// A file read from disk, checked and indexed, not yet in the source map.
+struct Prepared {
+    file: SourceFile,
+    problem: Option<Problem>,
+}
+
+enum Problem {
+    /// Not UTF-8: the offset of the first invalid byte (the text is the lossy decoding).
+    NotUtf8(usize),
+    Unreadable(String),
+}
+
+/// The part of [`register`] that does not touch the source map, so it can run in parallel.
+fn prepare(path: &Path, bytes: std::io::Result<Vec<u8>>, root: &Path) -> Prepared {
+    let (text, problem): (Arc<str>, _) = match bytes {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                if text.starts_with('\u{feff}') {
+                    text.replace_range(..3, "");
+                }
+                (text.into(), None)
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned().into(), Some(Problem::NotUtf8(at)))
+            }
+        },
+        Err(e) => ("".into(), Some(Problem::Unreadable(e.to_string()))),
+    };
+    Prepared { file: SourceFile::new(display_name(root, path), path.to_path_buf(), text), problem }
+}
+
+fn add_prepared(p: Prepared, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<FileId> {
+    let file = sources.push(p.file);
+    match p.problem {
+        None => return Some(file),
+        Some(Problem::NotUtf8(at)) => diags.push(
+            Diagnostic::error(Code::FileError, Span::new(file, at..at + 1), "file is not valid UTF-8")
+                .with_label("first invalid byte")
+                .with_hint("save the file as UTF-8"),
+        ),
+        Some(Problem::Unreadable(e)) => {
+            diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), format!("cannot read: {e}")))
+        }
+    }
+    None
 }
 
 /// Editor droppings and hidden files never count as content.
@@ -273,33 +321,7 @@ fn register(
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
-    let name = display_name(root, path);
-    match bytes {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(mut text) => {
-                if text.starts_with('\u{feff}') {
-                    text.replace_range(..3, "");
-                }
-                Some(sources.add(name, path, text))
-            }
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let file = sources.add(name, path, lossy);
-                diags.push(
-                    Diagnostic::error(Code::FileError, Span::new(file, at..at + 1), "file is not valid UTF-8")
-                        .with_label("first invalid byte")
-                        .with_hint("save the file as UTF-8"),
-                );
-                None
-            }
-        },
-        Err(e) => {
-            let file = sources.add(name, path, "");
-            diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), format!("cannot read: {e}")));
-            None
-        }
-    }
+    add_prepared(prepare(path, bytes, root), sources, diags)
 }
 
 /// Splits and parses one article file.

@@ -1051,7 +1051,7 @@ impl<'a> Resolver<'a> {
             sources: a.front.sources.clone(),
             weight: a.front.weight,
             updated: a.front.updated.clone(),
-            body: a.body(self.sources).to_string(),
+            body: SharedText::tail(self.sources.get(file).text.clone(), a.body_offset),
             body_offset: a.body_offset,
             headings: scan.headings,
             links: Vec::new(),
