@@ -233,6 +233,16 @@ fn highlighted_code_and_search_index() {
         docs.iter().any(|d| d[1].as_str().unwrap().starts_with("articles/prerequisites-by-role.html#")),
         "sections link to headings"
     );
+    // Rule ids are searchable but are not part of what a reader sees under a result.
+    for d in docs.iter().filter(|d| d[2] != "section" && d[2] != "article" && d[2] != "step") {
+        let url = d[1].as_str().unwrap();
+        let id = url.rsplit('/').next().unwrap().trim_end_matches(".html");
+        let teaser = d[3].as_str().unwrap().trim_end_matches('…');
+        assert!(
+            !(teaser.ends_with(id) || (id.contains('-') && teaser.contains(id))),
+            "teaser of {url} shows its id: {teaser}"
+        );
+    }
 }
 
 #[test]

@@ -220,9 +220,11 @@ impl Renderer<'_> {
         let cat = self.cat;
         let mut docs: Vec<Doc> = Vec::new();
         let mut bodies: Vec<String> = Vec::new();
-        let mut push = |title: String, url: String, kind: &'static str, body: String| {
+        // `id` (a rule's id, so that searching for it finds the rule) is indexed first, before
+        // the body's word budget runs out, and stays out of the teaser.
+        let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
             docs.push(Doc(title, url, kind, teaser(&body)));
-            bodies.push(distinct_words(&body));
+            bodies.push(if id.is_empty() { distinct_words(&body) } else { distinct_words(&format!("{id} {body}")) });
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { md::to_text(&m.text) };
         let members = self.shard_members().get(n).cloned().unwrap_or_default();
@@ -231,9 +233,8 @@ impl Renderer<'_> {
                 Ref::Blocker(b) => {
                     let b = &cat.blockers[b.idx()];
                     let body =
-                        [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution), b.id.clone()]
-                            .join(" ");
-                    push(b.title.clone(), super::links::url(cat, r), "blocker", body);
+                        [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution)].join(" ");
+                    push(b.title.clone(), super::links::url(cat, r), "blocker", &b.id, body);
                 }
                 Ref::Path(pi, _) => {
                     let p = &cat.paths[pi.idx()];
@@ -241,17 +242,17 @@ impl Renderer<'_> {
                     for s in &p.steps {
                         body.push(s.title.clone());
                     }
-                    push(p.title.clone(), super::links::url(cat, r), "path", body.join(" "));
+                    push(p.title.clone(), super::links::url(cat, r), "path", &p.id, body.join(" "));
                     for s in &p.steps {
                         let step = Ref::Path(*pi, Some(s.id.clone()));
                         let body = [text(&s.instructions), text(&s.verify)].join(" ");
-                        push(format!("{} — {}", s.title, p.title), super::links::url(cat, &step), "step", body);
+                        push(format!("{} — {}", s.title, p.title), super::links::url(cat, &step), "step", "", body);
                     }
                 }
                 Ref::Prerequisite(p) => {
                     let p = &cat.prerequisites[p.idx()];
-                    let body = [p.summary.clone(), text(&p.explanation), text(&p.how), p.id.clone()].join(" ");
-                    push(p.title.clone(), super::links::url(cat, r), "prerequisite", body);
+                    let body = [p.summary.clone(), text(&p.explanation), text(&p.how)].join(" ");
+                    push(p.title.clone(), super::links::url(cat, r), "prerequisite", &p.id, body);
                 }
                 Ref::Article(a, _) => {
                     // The article's own document holds its summary, headings and introduction;
@@ -265,19 +266,18 @@ impl Renderer<'_> {
                         intro.push(' ');
                         intro.push_str(if i == 0 { body } else { heading });
                     }
-                    push(a.title.clone(), url.clone(), "article", intro);
+                    push(a.title.clone(), url.clone(), "article", "", intro);
                     for (id, heading, body) in sections.iter().skip(1) {
                         if let Some(id) = id {
                             let title = format!("{} — {}", heading.trim(), a.title);
-                            push(title, format!("{url}#{id}"), "section", body.clone());
+                            push(title, format!("{url}#{id}"), "section", "", body.clone());
                         }
                     }
                 }
                 Ref::Component(c) => {
                     let c = &cat.components[c.idx()];
-                    let body =
-                        [c.summary.clone(), text(&c.description), c.also_known_as.join(" "), c.id.clone()].join(" ");
-                    push(c.title.clone(), super::links::url(cat, r), "component", body);
+                    let body = [c.summary.clone(), text(&c.description), c.also_known_as.join(" ")].join(" ");
+                    push(c.title.clone(), super::links::url(cat, r), "component", &c.id, body);
                 }
             }
         }
