@@ -266,6 +266,7 @@ pub fn pattern_matches(pattern: &Pattern, action: &Action, state: &HostState) ->
 }
 
 /// The prerequisites and blockers that concern an action on a host in `state`.
+#[derive(Default)]
 pub struct Verdict {
     /// Prerequisites whose pattern matches and whose scope holds, met or not.
     pub in_scope: Vec<PrereqIdx>,
@@ -278,14 +279,7 @@ pub struct Verdict {
 
 /// Evaluates the rules for one action on one host, before the action.
 pub fn judge(cat: &Catalog, action: &Action, state: &HostState) -> Verdict {
-    let mut v = Verdict {
-        in_scope: vec![],
-        unmet: vec![],
-        hard: vec![],
-        breaks: vec![],
-        unsupported: vec![],
-        warnings: vec![],
-    };
+    let mut v = Verdict::default();
     let mut seen_p = BTreeSet::new();
     let mut seen_b = BTreeSet::new();
     for (c, _) in action.targets() {
@@ -461,14 +455,7 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
         let on = rule_host(step);
         let verdict = match on {
             Some(h) if step.action != Action::Manual => judge(cat, &step.action, &hosts[h.idx()]),
-            _ => Verdict {
-                in_scope: vec![],
-                unmet: vec![],
-                hard: vec![],
-                breaks: vec![],
-                unsupported: vec![],
-                warnings: vec![],
-            },
+            _ => Verdict::default(),
         };
         in_scope.extend(verdict.in_scope.iter().map(|p| (i, *p)));
         let mut stop = false;
