@@ -84,7 +84,17 @@ impl Shard {
 const TEASER: usize = 140;
 
 fn teaser(text: &str) -> String {
-    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Words up to just past the limit; the rest of a long section cannot show.
+    let mut t = String::new();
+    for w in text.split_whitespace() {
+        if t.chars().count() > TEASER {
+            break;
+        }
+        if !t.is_empty() {
+            t.push(' ');
+        }
+        t.push_str(w);
+    }
     if t.chars().count() <= TEASER {
         return t;
     }
