@@ -26,6 +26,7 @@ pub mod pdf;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub mod revision;
 pub mod serve;
 pub mod session;
 pub mod site;

@@ -209,7 +209,7 @@ fn runbook(
     };
     let Some(config) = project.config.clone() else { return Ok(ExitCode::from(1)) };
     let hl = pathbook::render::highlight::Highlighter::new();
-    let revision = pathbook::site::catalog_revision(&project.sources, &config.rules_dir());
+    let revision = pathbook::revision::catalog_revision(&project.sources, &config.rules_dir());
     let state = match pathbook::render::RenderState::new(&project.catalog, &config, revision, &mut project.sources) {
         Ok(s) => s,
         Err(d) => {
@@ -316,7 +316,7 @@ fn plan(
     let renderer_parts =
         || -> anyhow::Result<(pathbook::render::highlight::Highlighter, pathbook::render::RenderState)> {
             let config = project.config.clone().ok_or_else(|| anyhow::anyhow!("no configuration"))?;
-            let revision = pathbook::site::catalog_revision(&project.sources, &config.rules_dir());
+            let revision = pathbook::revision::catalog_revision(&project.sources, &config.rules_dir());
             let mut sources = pathbook::diag::SourceMap::default();
             let state = pathbook::render::RenderState::new(cat, &config, revision, &mut sources)
                 .map_err(|d| anyhow::anyhow!(d.message))?;
@@ -371,7 +371,15 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// The project root as an absolute path with symlinks resolved, decided once here: the watcher
+/// reports absolute paths, and every stage below compares paths against the root, so a
+/// relative `.` would make every change look unrelated.
+fn project_root(given: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(given).unwrap_or_else(|_| std::path::absolute(given).unwrap_or_else(|_| given.to_path_buf()))
+}
+
+fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    cli.root = project_root(&cli.root);
     match cli.command {
         Command::Check { format, deny_warnings } => {
             let project = Project::check(&cli.root);

@@ -7,8 +7,6 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use crate::model::Heading;
-
 /// The Markdown dialect: CommonMark plus tables, footnotes, strikethrough, task lists and
 /// `{#id}` heading attributes.
 pub fn options() -> Options {
@@ -67,6 +65,14 @@ impl HeadingIds {
             }
         }
     }
+}
+
+/// A heading of an article, with the id its page gives it.
+#[derive(Clone, Debug)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
 }
 
 /// A link in Markdown: its destination and where the destination text is.
@@ -148,6 +154,22 @@ pub fn split_ref(dest: &str) -> Option<(&str, &str, Option<&str>)> {
         Some((id, anchor)) => (scheme, id, Some(anchor)),
         None => (scheme, rest, None),
     })
+}
+
+/// Plain text of Markdown, for search and descriptions.
+pub fn to_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for event in Parser::new_ext(text, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell,
+            ) => out.push(' '),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

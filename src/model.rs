@@ -9,6 +9,7 @@ use std::fmt;
 
 use crate::diag::{FileId, Span};
 use crate::expr::Verb;
+pub use crate::markdown::Heading;
 
 macro_rules! index_type {
     ($(#[$m:meta])* $name:ident) => {
@@ -548,13 +549,6 @@ impl MigrationPath {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
-    pub id: String,
-}
-
 /// A slice of a source file's text that shares the file's buffer.
 #[derive(Clone, Debug, Default)]
 pub struct SharedText {
@@ -602,6 +596,16 @@ pub struct Article {
     pub links: Vec<(Ref, Span)>,
 }
 
+/// A file next to the articles (an image, a file to download), published as is under
+/// `articles/`.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    /// Where it is published: `articles/guides/diagram.png`.
+    pub rel: String,
+    /// Where it is on disk (inside the project: the loader checked).
+    pub path: std::path::PathBuf,
+}
+
 /// The whole knowledge base, resolved.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
@@ -623,6 +627,7 @@ pub struct Catalog {
     pub derived: Vec<CompIdx>,
     pub matrices: Vec<Matrix>,
     pub assistant: Option<Assistant>,
+    pub attachments: Vec<Attachment>,
 }
 
 /// The site's upgrade assistant, resolved.

@@ -184,7 +184,7 @@ pub fn assess(cat: &Catalog, host: &str, title: &str, state: &HostState, target:
                 title: b.title.clone(),
                 severity: b.severity.as_str(),
                 summary: b.summary.clone(),
-                resolution: crate::render::md::to_text(&b.resolution.text).trim().to_string(),
+                resolution: crate::markdown::to_text(&b.resolution.text).trim().to_string(),
                 sources: b
                     .sources
                     .iter()

@@ -28,7 +28,6 @@ use crate::project::Project;
 use crate::render::backlinks::article_targets;
 use crate::render::highlight::Highlighter;
 use crate::render::{PageKey, RenderState, Renderer};
-use crate::site;
 
 /// How an update was applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,7 +116,12 @@ impl Session {
                     other = true; // an article added or removed
                 }
             } else if path.starts_with(&content) {
-                statics.push(path);
+                // Only a known attachment edited in place takes the fast path; a new or
+                // removed file is checked like any other input (its type, where it leads).
+                match self.project.catalog.attachments.iter().find(|a| a.path == path) {
+                    Some(a) if path.is_file() => statics.push(a.clone()),
+                    _ => other = true,
+                }
             } else if path.starts_with(&theme) {
                 themed = true;
             } else if path.starts_with(&rules) || path == self.root.join(crate::config::CONFIG_FILE) {
@@ -152,18 +156,12 @@ impl Session {
         };
         if !statics.is_empty() && self.fresh {
             let pages = Arc::make_mut(&mut self.pages);
-            for p in &statics {
-                let rel = p.strip_prefix(&content).unwrap_or(p).to_string_lossy().replace('\\', "/");
-                let key = format!("articles/{rel}");
-                match std::fs::read(p) {
-                    Ok(bytes) => {
-                        pages.insert(key, Arc::from(bytes));
-                    }
-                    Err(_) => {
-                        pages.remove(&key);
-                    }
+            match read_attachments(&statics) {
+                Ok(files) => {
+                    update.rendered += files.len();
+                    pages.extend(files);
                 }
-                update.rendered += 1;
+                Err(_) => return self.full_timed(start),
             }
             self.generation += 1;
             if update.kind == UpdateKind::Unchanged {
@@ -193,7 +191,7 @@ impl Session {
             self.fresh = false;
             return 0;
         };
-        let revision = site::catalog_revision(&self.project.sources, &config.rules_dir());
+        let revision = crate::revision::catalog_revision(&self.project.sources, &config.rules_dir());
         let state = match RenderState::new(&self.project.catalog, &config, revision, &mut self.project.sources) {
             Ok(s) => s,
             Err(d) => {
@@ -212,11 +210,16 @@ impl Session {
             }
         };
         let mut map: Pages = pages.into_iter().collect();
-        match site::content_files(&config.content_dir()) {
-            Ok(files) => map.extend(files.into_iter().map(|(p, b)| (p, Arc::from(b)))),
-            Err(e) => {
-                let file = self.project.sources.add("content", config.content_dir(), "");
-                self.project.diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), e.to_string()));
+        match read_attachments(&self.project.catalog.attachments) {
+            Ok(files) => map.extend(files),
+            Err((path, e)) => {
+                let name = crate::diag::display_name(&config.root, &path);
+                let file = self.project.sources.add(name, path, "");
+                self.project.diags.push(Diagnostic::error(
+                    Code::FileError,
+                    Span::file_start(file),
+                    format!("cannot read this attachment: {e}"),
+                ));
                 self.fresh = false;
                 return 0;
             }
@@ -462,4 +465,20 @@ pub fn is_scratch(path: &Path) -> bool {
         || name.ends_with(".tmp")
         || name == "4913" // vim's probe file
         || name.contains(".pathbook-")
+}
+
+/// An attachment that could not be read, and why.
+type Unreadable = (PathBuf, std::io::Error);
+/// A published file: its path in the site and its bytes.
+type Published = (String, Arc<[u8]>);
+
+/// Reads attachments in parallel, or says which one cannot be read.
+fn read_attachments(list: &[Attachment]) -> Result<Vec<Published>, Unreadable> {
+    use rayon::prelude::*;
+    list.par_iter()
+        .map(|a| match std::fs::read(&a.path) {
+            Ok(bytes) => Ok((a.rel.clone(), Arc::from(bytes))),
+            Err(e) => Err((a.path.clone(), e)),
+        })
+        .collect()
 }

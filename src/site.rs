@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
-use crate::diag::SourceMap;
 use crate::session::Session;
 
 /// Marks a directory as pathbook output, so `build` never replaces anything else.
@@ -42,28 +40,6 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     move |source| BuildError::Io { context, source }
 }
 
-/// The catalog revision: a hash of every file under `rules/`. It identifies the rules a site
-/// or a printed runbook came from; runbooks add the articles they link to (see
-/// `render::runbook`), so an edit to an unrelated article does not change them.
-pub fn catalog_revision(sources: &SourceMap, rules_dir: &Path) -> String {
-    let mut h = Sha256::new();
-    for (_, f) in sources.files() {
-        if !f.path.starts_with(rules_dir) {
-            continue;
-        }
-        h.update(f.name.as_bytes());
-        h.update([0]);
-        h.update(f.text.as_bytes());
-        h.update([0]);
-    }
-    short_hash(h)
-}
-
-/// The first 12 hex digits of a digest.
-pub fn short_hash(h: Sha256) -> String {
-    h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
-}
-
 /// Writes a session's site into the configured build directory (or `out`), atomically.
 pub fn build(session: &Session, out: Option<&Path>) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
@@ -83,27 +59,6 @@ pub fn build(session: &Session, out: Option<&Path>) -> Result<BuildReport, Build
         elapsed: start.elapsed(),
         out_dir,
     })
-}
-
-/// Files next to articles (images, attachments) are published beside them.
-pub fn content_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
-    let mut out = Vec::new();
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    for e in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter().flatten() {
-        if !e.file_type().is_file() || e.path().extension().is_some_and(|x| x == "md") {
-            continue;
-        }
-        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-        let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        if rel.iter().any(|s| s.starts_with('.') || s.ends_with('~') || s.ends_with(".swp")) {
-            continue;
-        }
-        let bytes = std::fs::read(e.path()).map_err(io(format!("reading {}", e.path().display())))?;
-        out.push((format!("articles/{}", rel.join("/")), bytes));
-    }
-    Ok(out)
 }
 
 /// Deletes a directory tree, its top-level entries in parallel (a large site is tens of

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::Kb;
-use common::server::Server;
+use common::server::{Launch, Server};
 
 const ARTICLE: &str = "content/choosing-a-path.md";
 
@@ -123,4 +123,26 @@ fn rule_edits_and_theme_edits_are_served_too() {
         "<h2 id=\"resolution\">What to do</h2>",
     );
     server.wait(10, "the template edit", |s| s.get("/blockers/mixed-os-cluster.html").1.contains("What to do"));
+}
+
+/// Live preview shipped broken for a relative root: the watcher reports absolute paths and
+/// they were compared with `./content`. Every way of naming the root must rebuild on an edit.
+#[test]
+fn every_way_of_naming_the_root_rebuilds_on_an_edit() {
+    for how in [Launch::RelativeRoot, Launch::AbsoluteRoot] {
+        let kb = Kb::shipped();
+        let server = Server::launch(&kb, how);
+        assert!(server.get("/articles/choosing-a-path.html").1.contains("Three paths get Exchange 2007 SP1"));
+        kb.edit(ARTICLE, "Three paths get Exchange 2007 SP1", "Three checked paths get Exchange 2007 SP1");
+        server.wait(10, &format!("the edit to be served ({how:?})"), |s| {
+            s.get("/articles/choosing-a-path.html").1.contains("Three checked paths")
+        });
+        // A rule edit takes the other path through the session.
+        let before = server.status()["generation"].as_u64().unwrap();
+        kb.edit("rules/blockers.yaml", "title: Windows PowerShell blocks", "title: PowerShell 1.0 blocks");
+        server.wait(10, &format!("the rule edit to be served ({how:?})"), |s| {
+            s.status()["generation"].as_u64() > Some(before)
+                && s.get("/blockers/powershell-blocks-os-upgrade.html").1.contains("PowerShell 1.0 blocks")
+        });
+    }
 }

@@ -14,6 +14,7 @@ use serde_saphyr::{DefaultMessageFormatter, Error as YamlError, Localizer, Messa
 
 use super::raw::{CatalogFile, FrontMatter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, display_name};
+use crate::model::Attachment;
 
 /// Where a YAML document sits inside its file (front matter starts after the `---` line).
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +87,7 @@ pub fn text_hash(text: &str) -> u64 {
 pub struct Loaded {
     pub files: Vec<LoadedFile>,
     pub articles: Vec<LoadedArticle>,
+    pub attachments: Vec<Attachment>,
 }
 
 /// Reads every catalog file and article. Problems become diagnostics; the rest still loads.
@@ -146,7 +148,10 @@ pub fn load_cached(
     }
 
     if content_dir.is_dir() {
-        let md_files = read_tree(content_dir, root, &["md"], sources, &mut diags);
+        let (md, other): (Vec<PathBuf>, Vec<PathBuf>) =
+            walk_files(content_dir, root, sources, &mut diags, |_| true).into_iter().partition(|p| has_ext(p, &["md"]));
+        let md_files = read_files(&md, root, sources, &mut diags);
+        loaded.attachments = attachments(other, content_dir, root, sources, &mut diags);
         let parsed: Vec<_> = md_files
             .par_iter()
             .map(|&file| {
@@ -180,8 +185,7 @@ pub fn load_cached(
     (loaded, diags)
 }
 
-/// Walks a directory (following symlinks, detecting loops) and adds matching files to the
-/// source map, in a stable order.
+/// Walks a directory and adds the files with one of `exts` to the source map, in a stable order.
 fn read_tree(
     dir: &Path,
     root: &Path,
@@ -189,63 +193,137 @@ fn read_tree(
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<FileId> {
-    let mut out = Vec::new();
+    let found = walk_files(dir, root, sources, diags, |p| has_ext(p, exts));
+    read_files(&found, root, sources, diags)
+}
+
+/// Reads and prepares files in parallel, then registers them in order so file ids stay stable.
+fn read_files(paths: &[PathBuf], root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<FileId> {
+    let prepared: Vec<Prepared> = paths.par_iter().map(|p| prepare(p, std::fs::read(p), root)).collect();
+    prepared.into_iter().filter_map(|p| add_prepared(p, sources, diags)).collect()
+}
+
+fn has_ext(path: &Path, exts: &[&str]) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e))
+}
+
+/// The project root with symlinks resolved: what every input must stay inside.
+pub fn real_root(root: &Path) -> PathBuf {
+    std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+}
+
+/// Every file under `dir` that `keep` accepts, following symlinks that stay inside the project
+/// (loops and links that lead outside it are reported, not followed), hidden files and editor
+/// droppings skipped. Each file is listed once however many links reach it.
+pub fn walk_files(
+    dir: &Path,
+    root: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    keep: impl Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
+    let mut found = Vec::new();
     if !dir.exists() {
-        return out;
+        return found;
     }
-    // A file reached twice through symlinks is one file, not a duplicate definition. That can
-    // only happen once the walk has followed a symlinked directory; only then pay for the check.
+    let real_root = real_root(root);
+    let mut escapes: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut through_symlink = false;
-    let mut found = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
-                let file = sources.add(display_name(root, &path), &path, "");
-                let (msg, hint) = if let Some(ancestor) = e.loop_ancestor() {
-                    (
-                        format!("symlink loop: this link points back to {}", display_name(root, ancestor)),
-                        "remove the link or point it outside its own ancestors",
-                    )
-                } else {
-                    (format!("cannot read: {e}"), "check the file's permissions")
-                };
-                diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), msg).with_hint(hint));
-                continue;
+    let walker = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() > 0 && is_ignored(e.file_name()) {
+            return false;
+        }
+        // A link is followed only where it stays in the project: `content/x -> /etc/shadow`
+        // must not be published, nor `/etc/ssl` walked.
+        if e.path_is_symlink() {
+            match std::fs::canonicalize(e.path()) {
+                Ok(target) if !target.starts_with(&real_root) => {
+                    escapes.push((e.path().to_path_buf(), target));
+                    return false;
+                }
+                _ => {}
             }
-        };
-        if entry.path_is_symlink() && entry.file_type().is_dir() {
-            through_symlink = true;
         }
-        if !entry.file_type().is_file() {
-            continue;
+        true
+    });
+    let mut errors = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.path_is_symlink() {
+                    through_symlink = true;
+                }
+                if e.file_type().is_file() && keep(e.path()) {
+                    found.push(e.path().to_path_buf());
+                }
+            }
+            Err(e) => errors.push(e),
         }
-        let path = entry.path();
-        let matches = path.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e));
-        if !matches {
-            continue;
-        }
-        found.push(path.to_path_buf());
     }
+    for (link, target) in escapes {
+        let file = sources.add(display_name(root, &link), &link, "");
+        diags.push(
+            Diagnostic::error(
+                Code::FileError,
+                Span::file_start(file),
+                format!("this symlink leads outside the project, to {}", target.display()),
+            )
+            .with_hint("pathbook reads only files inside the project folder; copy the file in instead of linking it"),
+        );
+    }
+    for e in errors {
+        let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+        let file = sources.add(display_name(root, &path), &path, "");
+        let (msg, hint) = if let Some(ancestor) = e.loop_ancestor() {
+            (
+                format!("symlink loop: this link points back to {}", display_name(root, ancestor)),
+                "remove the link or point it outside its own ancestors",
+            )
+        } else {
+            (format!("cannot read: {e}"), "check the file's permissions")
+        };
+        diags.push(Diagnostic::error(Code::FileError, Span::file_start(file), msg).with_hint(hint));
+    }
+    // A file reached twice through symlinks is one file, not a duplicate definition; only a
+    // walk that followed a link pays for the check.
     if through_symlink {
         found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     }
-    // Read and prepare in parallel, then register in walk order so file ids stay stable.
-    let prepared: Vec<Prepared> = {
-        use rayon::prelude::*;
-        found.par_iter().map(|p| prepare(p, std::fs::read(p), root)).collect()
-    };
-    for p in prepared {
-        if let Some(id) = add_prepared(p, sources, diags) {
-            out.push(id);
+    found
+}
+
+/// File types a browser runs as a document in the site's origin when a reader opens them.
+/// Published, they would let an attachment run script on the support site.
+const ACTIVE_TYPES: [&str; 14] =
+    ["html", "htm", "xhtml", "xht", "shtml", "svg", "svgz", "xml", "xsl", "xslt", "js", "mjs", "mht", "mhtml"];
+
+/// The attachments among the files under `content_dir`; refused types are reported at their file.
+fn attachments(
+    files: Vec<PathBuf>,
+    content_dir: &Path,
+    root: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    for path in files {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if ACTIVE_TYPES.contains(&ext.as_str()) {
+            let file = sources.add(display_name(root, &path), &path, "");
+            diags.push(
+                Diagnostic::error(
+                    Code::BadLink,
+                    Span::file_start(file),
+                    format!("`.{ext}` files are not published: opened from the site, a browser would run them as a page"),
+                )
+                .with_hint("convert it to an image (PNG, JPEG, WebP) or put it in a .zip, or move it out of the content folder"),
+            );
+            continue;
         }
+        let rel = path.strip_prefix(content_dir).unwrap_or(&path);
+        let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        out.push(Attachment { rel: format!("articles/{}", rel.join("/")), path });
     }
     out
 }

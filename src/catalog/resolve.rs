@@ -150,6 +150,7 @@ pub fn resolve(
     }
     r.finish_references();
     r.build_indices();
+    r.cat.attachments = loaded.attachments.clone();
     let Resolver { cat, diags, rules_complete, .. } = r;
     (Resolved { catalog: cat, rules_complete }, diags)
 }

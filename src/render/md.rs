@@ -115,19 +115,3 @@ fn rewrite(ctx: &Ctx, dest: &str) -> String {
         None => file,
     }
 }
-
-/// Plain text of Markdown, for search and descriptions.
-pub fn to_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for event in Parser::new_ext(text, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell,
-            ) => out.push(' '),
-            _ => {}
-        }
-    }
-    out
-}

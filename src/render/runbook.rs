@@ -331,7 +331,7 @@ impl Renderer<'_> {
             h.update(a.title.as_bytes());
             h.update(a.body.as_bytes());
         }
-        crate::site::short_hash(h)
+        crate::revision::short_hash(h)
     }
 
     /// `runbooks/<id>.html`.

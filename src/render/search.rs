@@ -9,7 +9,7 @@ use elasticlunr::{Language, lang::English};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use super::{Renderer, md};
+use super::Renderer;
 use crate::markdown::{HeadingIds, options};
 use crate::model::*;
 
@@ -236,7 +236,7 @@ impl Renderer<'_> {
             docs.push(Doc(title, url, kind, teaser(&body)));
             bodies.push(if id.is_empty() { distinct_words(&body) } else { distinct_words(&format!("{id} {body}")) });
         };
-        let text = |m: &Markdown| if m.is_empty() { String::new() } else { md::to_text(&m.text) };
+        let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
         let members = self.shard_members().get(n).cloned().unwrap_or_default();
         for r in &members {
             match r {

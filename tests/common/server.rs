@@ -17,11 +17,37 @@ pub struct Server {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+/// How the server is started: the README's way (in the project folder, no `--root`), or with a
+/// `--root` that is relative to the working directory, or absolute.
+#[derive(Clone, Copy, Debug)]
+pub enum Launch {
+    InProject,
+    RelativeRoot,
+    AbsoluteRoot,
+}
+
 impl Server {
+    /// `pathbook serve` as the README shows it: started in the project folder.
     pub fn start(kb: &Kb) -> Server {
-        let mut child = Command::new(super::BIN)
-            .arg("--root")
-            .arg(kb.path())
+        Server::launch(kb, Launch::InProject)
+    }
+
+    pub fn launch(kb: &Kb, how: Launch) -> Server {
+        let mut cmd = Command::new(super::BIN);
+        match how {
+            Launch::InProject => {
+                cmd.current_dir(kb.path());
+            }
+            Launch::RelativeRoot => {
+                let parent = kb.path().parent().expect("a temporary directory has a parent");
+                let name = kb.path().file_name().expect("a temporary directory has a name");
+                cmd.current_dir(parent).arg("--root").arg(std::path::Path::new(".").join(name));
+            }
+            Launch::AbsoluteRoot => {
+                cmd.arg("--root").arg(kb.path());
+            }
+        }
+        let mut child = cmd
             .args(["--color", "never", "serve", "--port", "0"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
