@@ -470,9 +470,13 @@ fn a_successful_rebuild_replaces_the_site_and_never_touches_foreign_directories(
     let kb = Kb::shipped();
     let out = kb.path().join("site");
     assert!(build(kb.path(), &out).status.success());
-    std::fs::write(out.join("stale.html"), "old").unwrap();
+    std::fs::write(out.join("notes.html"), "a colleague's page").unwrap();
+    // An article that goes away takes its page with it; a file pathbook did not write stays.
+    assert!(out.join("articles/platform-support.html").exists());
+    kb.remove("content/platform-support.md");
     assert!(build(kb.path(), &out).status.success());
-    assert!(!out.join("stale.html").exists(), "the new site replaces the old one");
+    assert!(!out.join("articles/platform-support.html").exists(), "the new site replaces the old one");
+    assert_eq!(std::fs::read_to_string(out.join("notes.html")).unwrap(), "a colleague's page");
     // A directory pathbook did not write is refused, not deleted.
     let foreign = kb.path().join("precious");
     std::fs::create_dir(&foreign).unwrap();

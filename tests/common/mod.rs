@@ -71,6 +71,11 @@ impl Kb {
         Command::new(BIN).arg("--root").arg(self.path()).args(args).output().expect("run pathbook")
     }
 
+    /// Runs pathbook the way the README tells a user to: in the project folder, no `--root`.
+    pub fn run_here(&self, args: &[&str]) -> Output {
+        Command::new(BIN).current_dir(self.path()).args(args).output().expect("run pathbook")
+    }
+
     /// `pathbook check --format json`: exit code and parsed diagnostics.
     pub fn check_json(&self) -> (i32, Vec<Diag>) {
         let out = self.run(&["check", "--format", "json"]);
