@@ -111,8 +111,64 @@ fn default_max_states() -> u64 {
 }
 
 impl Config {
-    /// Reads `book.toml` from `root`. Every failure is a located diagnostic.
-    pub fn load(root: &Path, sources: &mut SourceMap) -> Result<Config, Diagnostic> {
+    /// Reads `book.toml` from `root` and checks what it points at. Every failure is a located
+    /// diagnostic.
+    pub fn load(root: &Path, sources: &mut SourceMap) -> Result<Config, Vec<Diagnostic>> {
+        let config = Config::parse(root, sources).map_err(|d| vec![d])?;
+        let file = sources.find_path(&root.join(CONFIG_FILE)).unwrap_or(crate::diag::FileId(0));
+        let problems = config.validate(sources, file);
+        if problems.is_empty() { Ok(config) } else { Err(problems) }
+    }
+
+    /// The folders must stay inside the project (a theme folder of `/etc` would publish it),
+    /// and `site-url` lands in attributes and links, so it must be a plain http(s) URL.
+    fn validate(&self, sources: &SourceMap, file: crate::diag::FileId) -> Vec<Diagnostic> {
+        let text = sources.get(file).text.clone();
+        let at = |key: &str| match find_key(&text, key) {
+            Some(r) => Span::new(file, r),
+            None => Span::file_start(file),
+        };
+        let mut out = Vec::new();
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        for (key, dir) in [
+            ("build-dir", &self.build.build_dir),
+            ("rules-dir", &self.build.rules_dir),
+            ("content-dir", &self.build.content_dir),
+            ("theme-dir", &self.build.theme_dir),
+        ] {
+            // The build directory may be anywhere (a web server's folder); `build` guards it.
+            if key == "build-dir" {
+                continue;
+            }
+            let joined = self.root.join(dir);
+            let real = std::fs::canonicalize(&joined).unwrap_or_else(|_| lexical(&joined));
+            if !real.starts_with(&root) {
+                out.push(
+                    Diagnostic::error(
+                        Code::Config,
+                        at(key),
+                        format!("`{key}` must be inside the project, but {} is not", dir.display()),
+                    )
+                    .with_hint(
+                        "pathbook reads only files inside the project folder; copy the files in, or move book.toml up",
+                    ),
+                );
+            }
+        }
+        if let Some(url) = &self.site.site_url {
+            if let Err(why) = check_site_url(url) {
+                out.push(
+                    Diagnostic::error(Code::Config, at("site-url"), format!("`site-url` {why}")).with_hint(
+                        "write the address the site is published at, e.g. `https://support.example.com/kb/`",
+                    ),
+                );
+            }
+        }
+        out
+    }
+
+    /// Parses `book.toml`.
+    fn parse(root: &Path, sources: &mut SourceMap) -> Result<Config, Diagnostic> {
         let path = root.join(CONFIG_FILE);
         let text = match std::fs::read(&path) {
             Ok(bytes) => bytes,
@@ -168,5 +224,79 @@ impl Config {
 
     pub fn theme_dir(&self) -> PathBuf {
         self.root.join(&self.build.theme_dir)
+    }
+}
+
+/// A path with `.` and `..` taken out, for paths that do not exist yet.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Where `key = ` is in the file, for pointing at it.
+fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                let start = offset + (line.len() - trimmed.len());
+                return Some(start..start + key.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// `site-url` ends up in `href` attributes, the sitemap and printed runbooks: it must be an
+/// absolute http(s) URL made of characters that need no escaping anywhere.
+pub fn check_site_url(url: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
+        format!("must start with `https://` or `http://`, not `{}`", url.chars().take(40).collect::<String>())
+    })?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err("has no host name".to_string());
+    }
+    if let Some(bad) = url.chars().find(|c| !(c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&()*+,;=%".contains(*c))) {
+        return Err(format!("contains {bad:?}, which a URL cannot hold unescaped"));
+    }
+    if url.contains(['\'', '(', ')']) {
+        return Err("contains quotes or parentheses; percent-encode them".to_string());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_urls() {
+        assert!(check_site_url("https://support.example.com/kb/").is_ok());
+        assert!(check_site_url("http://localhost:8080").is_ok());
+        assert!(check_site_url("javascript:alert(1)").is_err());
+        assert!(check_site_url("https://x.example/\"onmouseover=\"alert(1)").is_err());
+        assert!(check_site_url("https://x.example/<script>").is_err());
+        assert!(check_site_url("https://").is_err());
+        assert!(check_site_url("//x.example/").is_err());
+    }
+
+    #[test]
+    fn keys_are_found_at_the_start_of_their_line() {
+        let text = "[build]\n# theme-dir = \"x\"\ntheme-dir = \"/etc\"\n";
+        let r = find_key(text, "theme-dir").unwrap();
+        assert_eq!(&text[r.clone()], "theme-dir");
+        assert_eq!(r.start, text.rfind("theme-dir").unwrap());
     }
 }

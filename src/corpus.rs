@@ -76,7 +76,7 @@ const WORDS: &[&str] = &[
     "agent",
     "policy",
     "quota",
-    "index",
+    "indexer",
     "journal",
     "archive",
     "queue",

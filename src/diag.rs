@@ -221,10 +221,16 @@ pub enum Code {
     /// The assistant's questions or answers do not make sense (too many combinations, a
     /// question without answers, a second assistant).
     Assistant,
+    /// A heading id with characters outside the safe set.
+    BadAnchor,
+    /// Work over a budget: a code block too large to highlight, a diagram too large to decide.
+    Budget,
+    /// Two things that would be published at one address.
+    Collision,
 }
 
 impl Code {
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 29] = [
         Code::YamlSyntax,
         Code::Shape,
         Code::UnknownKey,
@@ -251,6 +257,9 @@ impl Code {
         Code::YamlLimit,
         Code::Template,
         Code::Assistant,
+        Code::BadAnchor,
+        Code::Budget,
+        Code::Collision,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -281,6 +290,9 @@ impl Code {
             Code::YamlLimit => "PB024",
             Code::Template => "PB025",
             Code::Assistant => "PB026",
+            Code::BadAnchor => "PB027",
+            Code::Budget => "PB028",
+            Code::Collision => "PB029",
         }
     }
 
@@ -326,6 +338,15 @@ impl Code {
             Code::Template => "A theme template does not parse or fails to render.",
             Code::Assistant => {
                 "The assistant's questions or answers do not make sense, or they have too many combinations to evaluate."
+            }
+            Code::BadAnchor => {
+                "A heading id uses characters other than letters, digits, `-`, `_` and `.`; ids become attributes and URL fragments, so nothing else is allowed."
+            }
+            Code::Budget => {
+                "Something is too large to process in full, such as a code block too big to highlight; it is shown or checked in a simpler way."
+            }
+            Code::Collision => {
+                "Two things would be published at the same address, such as an attachment named like a generated page, or two tags that differ only in case."
             }
         }
     }

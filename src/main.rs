@@ -116,6 +116,10 @@ enum Command {
         /// Poll for changes instead of using file system events (network drives, some VMs).
         #[arg(long)]
         poll: bool,
+        /// Also answer to this host name (the preview answers to localhost and IP addresses
+        /// only, so other sites cannot read it through DNS rebinding). Repeatable.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
     },
     /// Assess one environment: which blockers apply, which paths work from exactly this state
     /// (viable first), and — with `--path` — a runbook with only the steps that apply.
@@ -406,7 +410,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                         )?;
                     } else {
                         writeln!(err, "{e} error(s), {w} warning(s)")?;
-                        if !project.rules_complete && e > 0 {
+                        if project.config.is_some() && !project.rules_complete && e > 0 {
                             writeln!(
                                 err,
                                 "note: path simulation was skipped because rules failed to load; fix the errors above and run again"
@@ -465,8 +469,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             exit_without_freeing(session);
             code
         }
-        Command::Serve { port, bind, open, poll } => {
-            let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color) };
+        Command::Serve { port, bind, open, poll, allow_hosts } => {
+            let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color), allow_hosts };
             pathbook::serve::serve(&cli.root, opts)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -48,8 +48,9 @@ impl HeadingIds {
         self.seen.entry(id.to_string()).or_insert(0);
     }
 
+    /// The next id for a heading: its explicit `{#id}` when that is safe, else its slug.
     pub fn next(&mut self, text: &str, explicit: Option<&str>) -> String {
-        let base = explicit.map_or_else(|| slugify(text), str::to_string);
+        let base = explicit.filter(|id| valid_anchor(id)).map_or_else(|| slugify(text), str::to_string);
         let Some(&start) = self.seen.get(&base) else {
             self.seen.insert(base.clone(), 0);
             return base;
@@ -88,17 +89,108 @@ pub struct LinkRef {
 pub struct Scan {
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
+    /// Explicit heading ids (`{#id}`) outside the safe set, with where they are written.
+    pub bad_ids: Vec<(String, Range<usize>)>,
+    /// Fenced code blocks too large to highlight, with where they start.
+    pub large_code: Vec<(usize, Range<usize>)>,
 }
 
-/// Headings (with their page ids) and links of a Markdown text.
+/// Ids that become attributes and URL fragments: letters, digits, `-`, `_` and `.`, so an id
+/// can never close an attribute or start script, whatever page or PDF it lands in.
+pub fn valid_anchor(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// The largest fenced code block the site highlights; larger ones are shown as plain text.
+pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
+/// The longest line a highlighted block may have (a grammar's cost grows with line length).
+pub const MAX_HIGHLIGHT_LINE: usize = 4 * 1024;
+
+/// Whether a code block is small enough to highlight.
+pub fn highlightable(code: &str) -> bool {
+    code.len() <= MAX_HIGHLIGHT_BYTES && code.lines().all(|l| l.len() <= MAX_HIGHLIGHT_LINE)
+}
+
+/// What a link destination is, decided the way a browser reads URLs (case-insensitive scheme;
+/// tabs, newlines and leading control characters ignored), so `JaVa\tScript:` is caught too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dest {
+    /// `blocker:ID`, `path:ID#step`, …
+    Catalog,
+    /// `#heading` on the same page.
+    Fragment,
+    /// A path relative to the page: `other.md#x`, `img/diagram.png`.
+    Relative,
+    /// `http:`, `https:`, `mailto:` or scheme-relative `//host/…`.
+    Web,
+    /// Any other scheme (`javascript:`, `data:`, `file:`, `vbscript:`): never published.
+    Forbidden(String),
+}
+
+pub fn classify(dest: &str) -> Dest {
+    if split_ref(dest).is_some() {
+        return Dest::Catalog;
+    }
+    let cleaned: String =
+        dest.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    if cleaned.starts_with('#') {
+        return Dest::Fragment;
+    }
+    if cleaned.starts_with("//") {
+        return Dest::Web;
+    }
+    let scheme_end = cleaned.find(':');
+    let first_special = cleaned.find(['/', '?', '#']);
+    match scheme_end {
+        Some(i) if first_special.is_none_or(|j| i < j) => {
+            let scheme = &cleaned[..i];
+            let is_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if !is_scheme {
+                return Dest::Forbidden(scheme.to_string());
+            }
+            match scheme.to_ascii_lowercase().as_str() {
+                "http" | "https" | "mailto" => Dest::Web,
+                other => Dest::Forbidden(other.to_string()),
+            }
+        }
+        _ => Dest::Relative,
+    }
+}
+
+/// Headings (with their page ids), links, unsafe heading ids and oversized code blocks of a
+/// Markdown text.
 pub fn scan(text: &str) -> Scan {
     let mut out = Scan::default();
     let mut ids = HeadingIds::default();
     let mut heading: Option<(u8, Option<String>, String)> = None;
+    let mut code: Option<(usize, String)> = None;
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        if let Some((start, buf)) = code.as_mut() {
+            match event {
+                Event::Text(t) => buf.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    if !highlightable(buf) {
+                        let first_line = text[*start..].find('\n').map_or(text.len(), |i| *start + i);
+                        out.large_code.push((buf.len(), *start..first_line));
+                    }
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::CodeBlock(_)) => code = Some((range.start, String::new())),
             Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((level_num(level), id.map(|s| s.to_string()), String::new()));
+                let explicit = id.map(|s| s.to_string());
+                if let Some(id) = explicit.as_deref().filter(|id| !valid_anchor(id)) {
+                    let within = &text[range.clone()];
+                    let at = within.rfind("{#").map_or(range.clone(), |i| range.start + i..range.end);
+                    out.bad_ids.push((id.to_string(), at));
+                }
+                let explicit = explicit.filter(|id| valid_anchor(id));
+                heading = Some((level_num(level), explicit, String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, explicit, text)) = heading.take() {
@@ -199,5 +291,38 @@ mod tests {
         assert!(s.links[1].is_image);
         assert_eq!(split_ref("path:p#step-2"), Some(("path", "p", Some("step-2"))));
         assert_eq!(split_ref("https://example.com"), None);
+    }
+
+    #[test]
+    fn unsafe_heading_ids_are_reported_and_never_used() {
+        let text = "# Notes {#notes\"/autofocus/onfocus=\"alert(1)}\n\n## Fine {#fine_1.2}\n";
+        let s = scan(text);
+        assert_eq!(s.bad_ids.len(), 1);
+        assert!(text[s.bad_ids[0].1.clone()].starts_with("{#notes"));
+        assert_eq!(s.headings.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["notes", "fine_1.2"]);
+    }
+
+    #[test]
+    fn link_schemes_are_read_like_a_browser_reads_them() {
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:x",
+            "java\tscript:x",
+            "\u{1}javascript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///etc/passwd",
+        ] {
+            assert!(matches!(classify(bad), Dest::Forbidden(_)), "{bad:?}");
+        }
+        assert_eq!(classify("https://example.com/a:b"), Dest::Web);
+        assert_eq!(classify("MAILTO:x@example.com"), Dest::Web);
+        assert_eq!(classify("//cdn.example.com/x"), Dest::Web);
+        assert_eq!(classify("other.md#a:b"), Dest::Relative);
+        assert_eq!(classify("dir/file:name.png"), Dest::Relative);
+        assert_eq!(classify("#top"), Dest::Fragment);
+        assert_eq!(classify("blocker:x"), Dest::Catalog);
+        assert!(matches!(classify("Blocker:x"), Dest::Forbidden(_)));
     }
 }

@@ -604,6 +604,8 @@ pub struct Attachment {
     pub rel: String,
     /// Where it is on disk (inside the project: the loader checked).
     pub path: std::path::PathBuf,
+    /// Its entry in the source map (no text), so diagnostics can point at it.
+    pub file: FileId,
 }
 
 /// The whole knowledge base, resolved.
@@ -625,6 +627,8 @@ pub struct Catalog {
     pub prereqs_by_component: Vec<Vec<PrereqIdx>>,
     /// Components with a `derived` condition, in declaration order (what `settle` recomputes).
     pub derived: Vec<CompIdx>,
+    /// For each component, the components declared `part_of` it.
+    pub parts: Vec<Vec<CompIdx>>,
     pub matrices: Vec<Matrix>,
     pub assistant: Option<Assistant>,
     pub attachments: Vec<Attachment>,

@@ -36,11 +36,27 @@ pub fn find_chromium(given: Option<&Path>) -> Result<PathBuf, PdfError> {
         .ok_or(PdfError::NotFound)
 }
 
-/// Prints a self-contained HTML document to `out`.
+/// A document, not an application: no script, plugin or request may run while it is printed
+/// (Chromium runs here without its sandbox, and `--disable-javascript` does not stop scripts in
+/// headless printing; a Content-Security-Policy in the page does).
+pub const NO_SCRIPT_CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'; object-src 'none'; base-uri 'none'; connect-src 'none'; frame-src 'none'; form-action 'none'\">";
+
+/// `html` with [`NO_SCRIPT_CSP`] as the first thing in its head.
+pub fn without_scripts(html: &str) -> String {
+    if html.contains(NO_SCRIPT_CSP) {
+        return html.to_string();
+    }
+    match html.find("<head>") {
+        Some(i) => format!("{}{NO_SCRIPT_CSP}{}", &html[..i + 6], &html[i + 6..]),
+        None => format!("{NO_SCRIPT_CSP}{html}"),
+    }
+}
+
+/// Prints a self-contained HTML document to `out`, with scripts off.
 pub fn print(html: &str, out: &Path, chromium: &Path) -> Result<(), PdfError> {
     let work = tempfile::tempdir()?;
     let page = work.path().join("runbook.html");
-    std::fs::write(&page, html)?;
+    std::fs::write(&page, without_scripts(html))?;
     let out_abs = if out.is_absolute() { out.to_path_buf() } else { std::env::current_dir()?.join(out) };
     let _ = std::fs::remove_file(&out_abs);
     let mut child = Command::new(chromium)
@@ -54,6 +70,7 @@ pub fn print(html: &str, out: &Path, chromium: &Path) -> Result<(), PdfError> {
             "--disable-sync",
             "--disable-quic",
             "--no-pdf-header-footer",
+            "--disable-javascript",
         ])
         .arg(format!("--user-data-dir={}", work.path().join("profile").display()))
         .arg(format!("--print-to-pdf={}", out_abs.display()))

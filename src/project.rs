@@ -41,8 +41,8 @@ impl Project {
         let mut diags = Diagnostics::default();
         let config = match Config::load(root, &mut sources) {
             Ok(c) => c,
-            Err(d) => {
-                diags.push(d);
+            Err(ds) => {
+                diags.extend(ds);
                 return Project {
                     root: root.to_path_buf(),
                     config: None,
@@ -58,9 +58,9 @@ impl Project {
             catalog::load::load_cached(&config.rules_dir(), &config.content_dir(), root, &mut sources, cache);
         diags.extend(load_diags);
         lap("load", &mut timings);
-        // A file that failed to parse takes its ids with it: simulating the rest would report
-        // mismatches caused by the missing rules.
-        let load_failed = diags.has_errors();
+        // A rule file that failed to parse takes its ids with it: simulating the rest would
+        // report mismatches caused by the missing rules. A broken article does not.
+        let load_failed = loaded.rules_failed;
         let (resolved, resolve_diags) = catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed);
         diags.extend(resolve_diags);
         lap("resolve", &mut timings);
@@ -91,6 +91,7 @@ impl Project {
             let clean = !p.diags.has_errors();
             let found = check::check(&p.catalog, p.rules_complete, clean, opts);
             p.diags.extend(found);
+            p.diags.extend(crate::render::addresses::collisions(&p.catalog, &p.sources));
             // A theme override that does not compile would only fail at `build`; say so now.
             if config.theme_dir().is_dir() {
                 if let Err(d) = crate::render::compile_theme(config, &mut p.sources) {

@@ -36,6 +36,8 @@ pub struct Options {
     /// Poll the file system instead of using its change events (network drives, some VMs).
     pub poll: bool,
     pub style: Style,
+    /// Host names the preview answers to besides `localhost` and IP addresses.
+    pub allow_hosts: Vec<String>,
 }
 
 /// One diagnostic as the browser overlay shows it.
@@ -150,11 +152,27 @@ pub fn serve(root: &Path, opts: Options) -> anyhow::Result<()> {
     if opts.open {
         open_browser(&url);
     }
+    let allowed = Arc::new(opts.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>());
     let app = Router::new()
         .route("/__pathbook/events", get(events))
         .route("/__pathbook/status", get(status))
         .route("/__pathbook/live.js", get(live_js))
         .fallback(get(page))
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let allowed = allowed.clone();
+            async move {
+                let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+                if host_allowed(host, &allowed) {
+                    next.run(req).await
+                } else {
+                    (
+                        StatusCode::MISDIRECTED_REQUEST,
+                        "pathbook serve answers only to localhost, IP addresses and --allow-host names\n",
+                    )
+                        .into_response()
+                }
+            }
+        }))
         .with_state(shared);
     runtime.block_on(async move {
         axum::serve(listener, app)
@@ -167,6 +185,32 @@ pub fn serve(root: &Path, opts: Options) -> anyhow::Result<()> {
     // Open event streams would keep the runtime busy; they carry nothing worth waiting for.
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
+}
+
+/// Is `host` (a `Host` header) a name the preview may answer to? A web page on another site
+/// can make a browser send requests here under its own domain name pointed at 127.0.0.1 (DNS
+/// rebinding) and read the answers; it cannot make the `Host` header say `localhost` or an IP
+/// address, so those are accepted, and any other name only when the user allowed it.
+pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // [::1]:3000
+        match rest.split_once(']') {
+            Some((ip, _)) => return ip.parse::<std::net::Ipv6Addr>().is_ok(),
+            None => return false,
+        }
+    } else {
+        host.rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host.as_str(), |(h, _)| h)
+    };
+    if name.is_empty() {
+        return false;
+    }
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || allowed.iter().any(|a| a == name)
 }
 
 /// The folders whose files make the site, plus the root for `book.toml`.
@@ -475,3 +519,22 @@ const LIVE_JS: &str = r#"(function () {
   connect();
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::host_allowed;
+
+    #[test]
+    fn only_loopback_names_addresses_and_allowed_hosts_are_answered() {
+        for ok in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST", "[::1]:3000", "kb.localhost:8080", "10.0.0.5:3000"]
+        {
+            assert!(host_allowed(ok, &[]), "{ok}");
+        }
+        for bad in
+            ["attacker.example:3000", "attacker.example", "", "localhost.attacker.example", "[::1", "127.0.0.1.nip.io"]
+        {
+            assert!(!host_allowed(bad, &[]), "{bad}");
+        }
+        assert!(host_allowed("preview.corp:3000", &["preview.corp".to_string()]));
+    }
+}

@@ -335,10 +335,14 @@ impl Session {
         let edited: Vec<ArticleIdx> = changed.iter().map(|(i, _)| *i).collect();
         new_diags.extend(check::check_articles(cat, opts, &edited));
         new_diags.extend(check::unexplained_blockers(cat));
+        new_diags.extend(crate::render::addresses::collisions(cat, &self.project.sources));
         lap("check", &mut phases);
-        // Keep what was said about other files; replace what concerns the edited ones.
+        // Keep what was said about other files; replace what concerns the edited ones, and
+        // what is recomputed for the whole catalog.
         let diags = &mut self.project.diags;
-        diags.items.retain(|d| !changed_files.contains(&d.span.file) && d.code != Code::UnexplainedBlocker);
+        diags.items.retain(|d| {
+            !changed_files.contains(&d.span.file) && !matches!(d.code, Code::UnexplainedBlocker | Code::Collision)
+        });
         diags.extend(new_diags);
         diags.sort(&self.project.sources);
         if self.has_errors() {

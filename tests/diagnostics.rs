@@ -378,12 +378,38 @@ fn pb026_assistant_with_too_many_combinations() {
 }
 
 #[test]
+fn pb027_heading_id_outside_the_safe_set() {
+    let kb = base();
+    kb.write("content/guide.md", "---\ntitle: Guide\n---\n\n## Notes {#notes\"x}\n");
+    let d = expect(&kb, "PB027");
+    assert_eq!(d.at(), at(&kb, "content/guide.md", "{#notes"));
+}
+
+#[test]
+fn pb028_code_block_too_large_to_highlight() {
+    let kb = base();
+    let line = format!("Get-Item {}\n", "x".repeat(5000));
+    kb.write("content/guide.md", format!("---\ntitle: Guide\n---\n\nText.\n\n```powershell\n{line}```\n"));
+    let d = expect(&kb, "PB028");
+    assert_eq!(d.severity, "warning");
+    assert_eq!(d.at(), at(&kb, "content/guide.md", "```powershell"));
+}
+
+#[test]
+fn pb029_two_things_at_one_address() {
+    let kb = base();
+    kb.write("content/guide.md", "---\ntitle: Guide\ntags: [Upgrade, upgrade]\n---\n\nText.\n");
+    let d = expect(&kb, "PB029");
+    assert_eq!(d.at(), at(&kb, "content/guide.md", "upgrade]"));
+}
+
+#[test]
 fn every_code_has_a_fixture() {
     // Keep this list in step with the tests above: adding a code means adding its fixture.
     let covered = [
         "PB001", "PB002", "PB003", "PB004", "PB005", "PB006", "PB007", "PB008", "PB009", "PB010", "PB011", "PB012",
         "PB013", "PB014", "PB015", "PB016", "PB017", "PB018", "PB019", "PB020", "PB021", "PB022", "PB023", "PB024",
-        "PB025", "PB026",
+        "PB025", "PB026", "PB027", "PB028", "PB029",
     ];
     let all: Vec<&str> = pathbook::diag::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);

@@ -365,7 +365,7 @@ fn hostile_text_renders_as_text() {
     summary: {title}
     description: {title}
     also_known_as: [{title}]
-    sources: [{{title: {title}, url: "javascript:alert(1)"}}]
+    sources: [{{title: {title}, url: "https://example.com/?q=\"><script>alert(1)</script>"}}]
 blockers:
   - id: b
     title: {title}

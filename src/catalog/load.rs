@@ -88,6 +88,11 @@ pub struct Loaded {
     pub files: Vec<LoadedFile>,
     pub articles: Vec<LoadedArticle>,
     pub attachments: Vec<Attachment>,
+    /// A rule file could not be read or parsed: its ids are missing, so simulating paths
+    /// would report mismatches caused by the missing rules. (A broken article does not count.)
+    pub rules_failed: bool,
+    /// Slugs of articles that failed to load.
+    pub failed_articles: Vec<String>,
 }
 
 /// Reads every catalog file and article. Problems become diagnostics; the rest still loads.
@@ -146,6 +151,7 @@ pub fn load_cached(
             Err(d) => diags.push(d),
         }
     }
+    loaded.rules_failed = diags.iter().any(Diagnostic::is_error);
 
     if content_dir.is_dir() {
         let (md, other): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -178,7 +184,13 @@ pub fn load_cached(
                     cache.articles.insert(path, (hash, a.front.clone(), a.origin.base, a.body_offset));
                     loaded.articles.push(a);
                 }
-                Err(d) => diags.push(d),
+                Err(d) => {
+                    // Its slug still exists: links to it are not errors of their own.
+                    if let Ok(slug) = slug_for(&sources.get(d.span.file).path, content_dir) {
+                        loaded.failed_articles.push(slug);
+                    }
+                    diags.push(d)
+                }
             }
         }
     }
@@ -323,7 +335,8 @@ fn attachments(
         }
         let rel = path.strip_prefix(content_dir).unwrap_or(&path);
         let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        out.push(Attachment { rel: format!("articles/{}", rel.join("/")), path });
+        let file = sources.add(display_name(root, &path), &path, "");
+        out.push(Attachment { rel: format!("articles/{}", rel.join("/")), path, file });
     }
     out
 }
@@ -465,10 +478,69 @@ pub fn slug_for(path: &Path, content_dir: &Path) -> Result<String, String> {
     Ok(parts.join("/"))
 }
 
+/// How much one YAML file may hold. Catalogs and environment files are flat lists that can
+/// be large (200,000 rules, 30,000 hosts), so the counts are generous; what stays tight is
+/// what only an attack needs: deep nesting and alias expansion (serde-saphyr's defaults).
+pub const MAX_NODES: usize = 20_000_000;
+const MAX_EVENTS: usize = 60_000_000;
+const MAX_SCALAR_BYTES: usize = 512 * 1024 * 1024;
+/// The deepest nesting a file may have; real catalogs need fewer than ten levels.
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses one YAML document into `T`, turning any error into a located diagnostic.
 pub fn parse_yaml<T: DeserializeOwned>(text: &str, origin: Origin, sources: &SourceMap) -> Result<T, Diagnostic> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    let budget = serde_saphyr::budget! {
+        max_nodes: MAX_NODES,
+        max_events: MAX_EVENTS,
+        max_total_scalar_bytes: MAX_SCALAR_BYTES,
+        max_depth: MAX_DEPTH,
+    };
+    let options = serde_saphyr::options! { with_snippet: false, budget: budget };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| yaml_diagnostic(&e, text, origin, sources))
+}
+
+/// The library's budget and duplicate-key errors, said in our words with the real limit.
+fn own_words(e: &YamlError) -> Option<(String, &'static str)> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut inner = e.without_snippet();
+    while let YamlError::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    Some(match inner {
+        YamlError::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("the key `{}` appears twice in this mapping", k.escape_debug()),
+                None => "a key appears twice in this mapping".to_string(),
+            },
+            "delete one of the two; which one wins is not something YAML readers agree on",
+        ),
+        YamlError::Budget { breach, .. } => match breach {
+            B::Nodes { .. } | B::Events { .. } => (
+                format!("this file holds more than {MAX_NODES} YAML values, the most one file may hold"),
+                "split it into several files (catalog files under rules/ can be any number; ids are global)",
+            ),
+            B::ScalarBytes { .. } => (
+                format!("this file holds more than {} MiB of text", MAX_SCALAR_BYTES / (1024 * 1024)),
+                "split it into several files",
+            ),
+            B::Depth { depth } => (
+                format!("the YAML is nested {depth} levels deep; the limit is {MAX_DEPTH}"),
+                "catalog entries are a few levels deep at most; look for a runaway indentation or `[` nesting",
+            ),
+            B::Aliases { .. } | B::Anchors { .. } | B::AliasAnchorRatio { .. } | B::MergeKeys { .. } => (
+                "the file expands YAML aliases (`*name`) far more than a catalog needs".to_string(),
+                "write the values out, or use fewer aliases; this limit stops alias bombs",
+            ),
+            _ => return None,
+        },
+        YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. } => (
+            "the file expands YAML aliases (`*name`) far more than a catalog needs".to_string(),
+            "write the values out, or use fewer aliases; this limit stops alias bombs",
+        ),
+        _ => return None,
+    })
 }
 
 /// Drops the " at line X, column Y" suffix: our diagnostics print locations themselves.
@@ -508,6 +580,10 @@ fn yaml_diagnostic(e: &YamlError, text: &str, origin: Origin, sources: &SourceMa
         _ => Span::file_start(origin.file),
     };
     let (code, hint) = classify(e, &message);
+    let (message, hint) = match own_words(e) {
+        Some((m, h)) => (m, Some(h)),
+        None => (message, hint),
+    };
     let mut d = Diagnostic::error(code, span, message);
     if let Some(h) = hint {
         d = d.with_hint(h);

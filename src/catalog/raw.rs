@@ -64,9 +64,10 @@ pub struct RawAssistant {
     #[schemars(with = "Option<String>")]
     pub target: Option<S>,
     pub questions: Vec<RawQuestion>,
-    /// The most answer combinations the build evaluates (default 4096).
+    /// The most answer combinations the build evaluates (default 4096, at most 100,000).
     #[serde(default)]
-    pub max_combinations: Option<u64>,
+    #[schemars(with = "Option<u64>", range(min = 1, max = 100000))]
+    pub max_combinations: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::load::{Loaded, LoadedArticle, Origin};
 use super::raw::{RawOutcome, RawProcedure, RawStep, S};
-use crate::diag::{Code, Diagnostic, SourceMap, Span};
+use crate::diag::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::expr::{self, Atom, CondAst, Verb, VersionSpec};
 use crate::markdown;
 use crate::model::*;
@@ -21,6 +21,10 @@ pub struct Resolved {
     /// against a partial rule set would report mismatches that are not real.
     pub rules_complete: bool,
 }
+
+/// The most answer combinations an assistant may have: each is assessed at build time and
+/// shipped to every reader's browser.
+pub const MAX_COMBINATIONS: u64 = 100_000;
 
 /// Ids are what conditions and links are made of: keep them tokenisable and URL-safe.
 fn valid_id(id: &str) -> bool {
@@ -111,8 +115,8 @@ struct Resolver<'a> {
     ids: Ids,
     rules_complete: bool,
     pending: Vec<Pending>,
-    /// A file failed to load: its ids are missing, so "unknown id" reports would be echoes of
-    /// that one error rather than findings of their own.
+    /// A rule file failed to load: its ids are missing, so "unknown id" reports would be echoes
+    /// of that one error rather than findings of their own.
     load_failed: bool,
 }
 
@@ -201,6 +205,10 @@ impl<'a> Resolver<'a> {
             let span = Span::file_start(a.origin.file);
             self.ids.articles.insert(a.slug.clone(), Declared { span });
         }
+        // Declared but broken, like a component that failed to resolve: already reported.
+        for slug in &loaded.failed_articles {
+            self.ids.articles.entry(slug.clone()).or_insert(Declared { span: Span::file_start(FileId(0)) });
+        }
     }
 
     fn declare_one(
@@ -254,9 +262,10 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let mut versions: Vec<Version> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for v in &c.versions {
                     let vspan = self.span(f.origin, v);
-                    if versions.iter().any(|x| x.id == v.value) {
+                    if !seen.insert(v.value.as_str()) {
                         self.err(Diagnostic::error(
                             Code::DuplicateId,
                             vspan,
@@ -292,6 +301,7 @@ impl<'a> Resolver<'a> {
                         self.rules_complete = false;
                     }
                 }
+                self.source_urls(span, &c.sources);
                 let idx = CompIdx(self.cat.components.len() as u32);
                 self.cat.component_ids.insert(c.id.value.clone(), idx);
                 self.cat.components.push(Component {
@@ -681,12 +691,35 @@ impl<'a> Resolver<'a> {
     }
 
     fn sources_warning(&mut self, span: Span, kind: &str, id: &str, sources: &[Source]) {
+        self.source_urls(span, sources);
         if sources.is_empty() {
             self.err(
                 Diagnostic::warning(Code::MissingSources, span, format!("{kind} `{id}` cites no sources")).with_hint(
                     "add `sources:` with a title and a URL or document id (e.g. a KB article) so readers can verify it",
                 ),
             );
+        }
+    }
+
+    /// A source's `url` becomes a link on every page that cites it: http(s) only.
+    fn source_urls(&mut self, span: Span, sources: &[Source]) {
+        for s in sources {
+            let Some(url) = &s.url else { continue };
+            let lower = url.trim_start().to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+                let at = self.locate_in_file(span, url);
+                self.err(
+                    Diagnostic::error(
+                        Code::BadLink,
+                        at,
+                        format!(
+                            "source URL `{}` is not an http(s) address",
+                            url.chars().take(60).collect::<String>().escape_debug()
+                        ),
+                    )
+                    .with_hint("write the full address, starting with https://; a document number goes in `id`"),
+                );
+            }
         }
     }
 
@@ -924,7 +957,24 @@ impl<'a> Resolver<'a> {
                 answers,
             });
         }
-        let max = a.max_combinations.unwrap_or(4096);
+        let max = match &a.max_combinations {
+            Some(m) if m.value > MAX_COMBINATIONS || m.value == 0 => {
+                let at = origin_span(self, o, &m.referenced);
+                self.err(
+                    Diagnostic::error(
+                        Code::Assistant,
+                        at,
+                        format!("`max_combinations` is {}; it must be between 1 and {MAX_COMBINATIONS}", m.value),
+                    )
+                    .with_note("every combination is assessed at build time and shipped to readers' browsers")
+                    .with_hint("ask fewer questions at once, or split a multiple-choice question"),
+                );
+                ok = false;
+                MAX_COMBINATIONS
+            }
+            Some(m) => m.value,
+            None => 4096,
+        };
         let choices =
             |q: &Question| if q.multiple { 1u128 << q.answers.len().min(100) } else { q.answers.len().max(1) as u128 };
         let count: u128 = questions.iter().map(choices).fold(1u128, |a, b| a.saturating_mul(b));
@@ -975,11 +1025,62 @@ impl<'a> Resolver<'a> {
 
     fn scan_rule_markdown(&mut self, md: &Markdown, owner: Owner) {
         let Some(span) = md.span else { return };
-        for link in markdown::scan(&md.text).links {
-            if markdown::split_ref(&link.dest).is_some() {
-                let at = self.locate_in_file(span, &link.dest);
-                self.pending.push(Pending::RuleLink { owner, text: link.dest, span: at });
+        let scan = markdown::scan(&md.text);
+        let spans: Vec<Span> = scan
+            .bad_ids
+            .iter()
+            .map(|(_, r)| r)
+            .chain(scan.large_code.iter().map(|(_, r)| r))
+            .map(|r| self.locate_in_file(span, &md.text[r.clone()]))
+            .collect();
+        self.markdown_findings(&scan, &spans);
+        for link in scan.links {
+            let at = self.locate_in_file(span, &link.dest);
+            match markdown::classify(&link.dest) {
+                markdown::Dest::Catalog => self.pending.push(Pending::RuleLink { owner, text: link.dest, span: at }),
+                markdown::Dest::Forbidden(scheme) => self.err(forbidden_link(&link.dest, &scheme, at)),
+                markdown::Dest::Relative => self.err(
+                    Diagnostic::error(
+                        Code::BadLink,
+                        at,
+                        format!("`{}` is a relative link, which has no page to be relative to here", link.dest),
+                    )
+                    .with_hint("catalog text appears on several pages; link articles as `article:SLUG` and other sites with https://"),
+                ),
+                markdown::Dest::Web | markdown::Dest::Fragment => {}
             }
+        }
+    }
+
+    /// What every Markdown text is checked for besides its links: heading ids that are not
+    /// safe in an attribute, and code blocks too large to highlight.
+    /// `spans` locates the bad ids, then the large blocks, in the file.
+    fn markdown_findings(&mut self, scan: &markdown::Scan, spans: &[Span]) {
+        let mut at = spans.iter().copied();
+        for (id, _) in &scan.bad_ids {
+            let Some(span) = at.next() else { return };
+            let d = Diagnostic::error(
+                Code::BadAnchor,
+                span,
+                format!("heading id `{}` has characters outside letters, digits, `-`, `_` and `.`", id.escape_debug()),
+            )
+            .with_hint("ids become attributes and link targets; write something like `{#notes}`");
+            self.err(d);
+        }
+        for (len, _) in &scan.large_code {
+            let Some(span) = at.next() else { return };
+            let d = Diagnostic::warning(
+                Code::Budget,
+                span,
+                format!("this code block ({} KiB) is shown without highlighting", len.div_ceil(1024)),
+            )
+            .with_note(format!(
+                "blocks over {} KiB or with a line over {} characters are not highlighted",
+                markdown::MAX_HIGHLIGHT_BYTES / 1024,
+                markdown::MAX_HIGHLIGHT_LINE
+            ))
+            .with_hint("attach the file instead (it is published next to the article) and show an excerpt");
+            self.err(d);
         }
     }
 
@@ -1026,10 +1127,20 @@ impl<'a> Resolver<'a> {
             Some(s) => self.cond(a.origin, s).map(|(c, sp)| (Some(c), Some(sp))).unwrap_or((None, None)),
             None => (None, None),
         };
+        self.source_urls(Span::new(file, a.origin.base..a.origin.base), &a.front.sources);
         for r in &a.front.recommends {
             let span = self.span(a.origin, r);
             self.pending.push(Pending::Recommends { article: idx, text: r.value.clone(), span });
         }
+        let base = a.body_offset;
+        let spans: Vec<Span> = scan
+            .bad_ids
+            .iter()
+            .map(|(_, r)| r)
+            .chain(scan.large_code.iter().map(|(_, r)| r))
+            .map(|r| Span::new(file, base + r.start..base + r.end))
+            .collect();
+        self.markdown_findings(&scan, &spans);
         for link in &scan.links {
             let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
             self.pending.push(Pending::ArticleLink {
@@ -1521,8 +1632,13 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with("//") || dest.contains(':') {
-            return None; // external
+        match markdown::classify(dest) {
+            markdown::Dest::Relative => {}
+            markdown::Dest::Forbidden(scheme) => {
+                self.err(forbidden_link(dest, &scheme, span));
+                return None;
+            }
+            _ => return None, // external
         }
         let (file_part, anchor) = match dest.split_once('#') {
             Some((f, a)) => (f, Some(a)),
@@ -1599,6 +1715,12 @@ impl<'a> Resolver<'a> {
             (0..n).filter(|i| self.cat.components[*i].derived.is_some()).map(|i| CompIdx(i as u32)).collect();
         self.cat.blockers_by_component = vec![Vec::new(); n];
         self.cat.prereqs_by_component = vec![Vec::new(); n];
+        self.cat.parts = vec![Vec::new(); n];
+        for (i, c) in self.cat.components.iter().enumerate() {
+            if let Some(p) = c.part_of {
+                self.cat.parts[p.idx()].push(CompIdx(i as u32));
+            }
+        }
         for (i, b) in self.cat.blockers.iter().enumerate() {
             for (c, _) in &b.blocks.targets {
                 self.cat.blockers_by_component[c.idx()].push(BlockerIdx(i as u32));
@@ -1771,6 +1893,17 @@ pub fn setting(cat: &Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<(
                 .with_hint(format!("for example `{}`", comp.label(comp.max_ver()))))
         }
     }
+}
+
+/// `javascript:`, `data:` and every other scheme a browser might run or open locally.
+fn forbidden_link(dest: &str, scheme: &str, span: Span) -> Diagnostic {
+    let shown: String = dest.chars().take(60).collect();
+    Diagnostic::error(
+        Code::BadLink,
+        span,
+        format!("links may not use the `{}:` scheme (`{}`)", scheme.escape_debug(), shown.escape_debug()),
+    )
+    .with_hint("use https://, http://, mailto:, a relative link, or `blocker:ID`, `path:ID`, `article:SLUG` …")
 }
 
 fn origin_span(r: &Resolver, o: Origin, loc: &serde_saphyr::Location) -> Span {

@@ -17,7 +17,13 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 pub struct Highlighter {
     syntaxes: SyntaxSet,
     cache: Mutex<HashMap<u64, Arc<str>>>,
+    /// Blocks that ran out of time and were shown plain.
+    over_budget: std::sync::atomic::AtomicUsize,
 }
+
+/// The most time one block may take to highlight. Ordinary blocks take well under a
+/// millisecond; this only stops pathological input.
+const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Highlighter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,7 +66,16 @@ pub fn display_name(lang: &str) -> &'static str {
 
 impl Highlighter {
     pub fn new() -> Highlighter {
-        Highlighter { syntaxes: two_face::syntax::extra_newlines(), cache: Mutex::new(HashMap::new()) }
+        Highlighter {
+            syntaxes: two_face::syntax::extra_newlines(),
+            cache: Mutex::new(HashMap::new()),
+            over_budget: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// How many blocks ran out of time and were shown without highlighting.
+    pub fn over_budget(&self) -> usize {
+        self.over_budget.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn syntax(&self, lang: &str) -> Option<&SyntaxReference> {
@@ -91,17 +106,29 @@ impl Highlighter {
     fn render_block(&self, lang: &str, code: &str) -> String {
         let lang_attr = escape_html(lang.trim());
         let label = display_name(lang);
-        let inner = match self.syntax(lang) {
+        // Grammars are regular expressions run per line with a stack of contexts: a huge block,
+        // a very long line or deeply nested input can take minutes. Past the size budget
+        // (which `check` reports) or the time budget the block is shown plain.
+        let syntax = self.syntax(lang).filter(|_| crate::markdown::highlightable(code));
+        let inner = match syntax {
             Some(syntax) => {
+                let started = std::time::Instant::now();
                 let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, CLASS_STYLE);
                 let mut ok = true;
                 for line in LinesWithEndings::from(code) {
-                    if generator.parse_html_for_line_which_includes_newline(line).is_err() {
+                    if generator.parse_html_for_line_which_includes_newline(line).is_err()
+                        || started.elapsed() > TIME_BUDGET
+                    {
                         ok = false;
                         break;
                     }
                 }
-                if ok { generator.finalize() } else { escape_html(code) }
+                if ok {
+                    generator.finalize()
+                } else {
+                    self.over_budget.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    escape_html(code)
+                }
             }
             None => escape_html(code),
         };
@@ -180,6 +207,19 @@ mod tests {
         assert!(!unknown.contains("hl-"));
         let attr = h.block("\"><script>", "x\n");
         assert!(!attr.contains("<script>"), "{attr}");
+    }
+
+    #[test]
+    fn hostile_blocks_are_shown_plain_within_the_budget() {
+        let h = Highlighter::new();
+        let nested = format!("echo {}x{}\n", "$(".repeat(1000), ")".repeat(1000)).repeat(20);
+        let start = std::time::Instant::now();
+        let out = h.block("bash", &nested);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
+        assert!(out.contains("$($($("));
+        let huge = "ls $(pwd)\n".repeat(20_000);
+        let out = h.block("bash", &huge);
+        assert!(!out.contains("hl-"), "over the size budget: plain");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd};
 
 use super::highlight::Highlighter;
 use super::links;
-use crate::markdown::{HeadingIds, options};
+use crate::markdown::{Dest, HeadingIds, options};
 use crate::model::Catalog;
 
 /// Everything the renderer needs to know about the page the Markdown lands on.
@@ -55,7 +55,8 @@ pub fn to_html(text: &str, ctx: &Ctx, ids: &mut HeadingIds) -> String {
                         *slot = Some(CowStr::from(id.clone()));
                     }
                     events.push(Event::Html(CowStr::from(format!(
-                        "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
+                        "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                        super::escape_html(&id)
                     ))));
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
@@ -90,16 +91,20 @@ pub fn to_html(text: &str, ctx: &Ctx, ids: &mut HeadingIds) -> String {
     out
 }
 
-/// Where a link in content points on the built site.
+/// Where a link in content points on the built site. Only http(s), mailto, in-page and
+/// relative destinations are published; `check` reports any other scheme, and whatever gets
+/// past it still never becomes a live link.
 fn rewrite(ctx: &Ctx, dest: &str) -> String {
-    if crate::markdown::split_ref(dest).is_some() {
-        return match ctx.cat.lookup(dest) {
-            Some(r) => format!("{}{}", ctx.root, links::url(ctx.cat, &r)),
-            None => "#".to_string(),
-        };
-    }
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') || dest.starts_with("//") {
-        return dest.to_string();
+    match crate::markdown::classify(dest) {
+        Dest::Catalog => {
+            return match ctx.cat.lookup(dest) {
+                Some(r) => format!("{}{}", ctx.root, links::url(ctx.cat, &r)),
+                None => "#".to_string(),
+            };
+        }
+        Dest::Forbidden(_) => return "#".to_string(),
+        Dest::Web | Dest::Fragment => return dest.to_string(),
+        Dest::Relative => {}
     }
     // Relative links between articles: `other.md#x` → `other.html#x` (same layout on disk).
     let (file, anchor) = match dest.split_once('#') {

@@ -2,6 +2,7 @@
 //! parallel; the syntax set and the templates load once. Nothing here touches the output
 //! directory (that is `site`'s job).
 
+pub mod addresses;
 pub mod analysis;
 pub mod assistant;
 pub mod backlinks;

@@ -216,13 +216,8 @@ impl Renderer<'_> {
         let path = links::url(cat, &me);
         let root = root_for(&path);
         let mut ids = HeadingIds::default();
-        let parts: Vec<LinkVm> = cat
-            .components
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.part_of == Some(CompIdx(i as u32)))
-            .map(|(j, _)| self.link(&Ref::Component(CompIdx(j as u32)), &root))
-            .collect();
+        let parts: Vec<LinkVm> =
+            cat.parts.get(i).into_iter().flatten().map(|p| self.link(&Ref::Component(*p), &root)).collect();
         #[derive(Serialize)]
         struct Vm<'a> {
             id: &'a str,

@@ -410,7 +410,9 @@ impl Renderer<'_> {
         let html = self
             .render("runbook.html", "runbook.html".into(), &ctx)
             .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())?;
-        Ok(if root.is_some() { html } else { unlink_relative(&html) })
+        let html = if root.is_some() { html } else { unlink_relative(&html) };
+        // A runbook file is handed around and opened anywhere: nothing in it runs.
+        Ok(crate::pdf::without_scripts(&html))
     }
 }
 

@@ -49,26 +49,22 @@ impl Theme {
         let mut files: Vec<(String, Vec<u8>, Option<std::path::PathBuf>)> =
             DEFAULT.iter().map(|(p, b)| (p.to_string(), b.to_vec(), None)).collect();
         if dir.is_dir() {
-            for e in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-                let e = e.map_err(|e| {
-                    let f = sources.add(display_name(root, dir), dir, "");
-                    Diagnostic::error(Code::FileError, Span::file_start(f), format!("cannot read the theme: {e}"))
-                })?;
-                if !e.file_type().is_file() {
-                    continue;
-                }
-                let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+            // The same walk as the catalog's: links that leave the project are not followed.
+            let mut problems = Vec::new();
+            let found = crate::catalog::load::walk_files(dir, root, sources, &mut problems, |_| true);
+            if let Some(first) = problems.into_iter().next() {
+                return Err(first);
+            }
+            for path in found {
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
                 let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                if rel.split('/').any(|s| s.starts_with('.') || s.ends_with('~') || s.ends_with(".swp")) {
-                    continue;
-                }
-                let bytes = std::fs::read(e.path()).map_err(|err| {
-                    let f = sources.add(display_name(root, e.path()), e.path(), "");
+                let bytes = std::fs::read(&path).map_err(|err| {
+                    let f = sources.add(display_name(root, &path), &path, "");
                     Diagnostic::error(Code::FileError, Span::file_start(f), format!("cannot read: {err}"))
                 })?;
                 match files.iter_mut().find(|(p, ..)| *p == rel) {
-                    Some(slot) => *slot = (rel, bytes, Some(e.path().to_path_buf())),
-                    None => files.push((rel, bytes, Some(e.path().to_path_buf()))),
+                    Some(slot) => *slot = (rel, bytes, Some(path.clone())),
+                    None => files.push((rel, bytes, Some(path.clone()))),
                 }
             }
         }

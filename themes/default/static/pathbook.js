@@ -20,6 +20,11 @@
     });
   }
 
+  /* ---- print buttons (no inline handlers anywhere in the theme) ---- */
+  Array.prototype.forEach.call(document.querySelectorAll("[data-action=print]"), function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+
   /* ---- menu on small screens ---- */
   var navToggle = document.querySelector(".nav-toggle");
   var nav = document.getElementById("mainnav");
