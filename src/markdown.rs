@@ -89,7 +89,8 @@ pub struct LinkRef {
 pub struct Scan {
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
-    /// Explicit heading ids (`{#id}`) outside the safe set, with where they are written.
+    /// Explicit heading ids (`{#id}`) outside the safe set, and heading attributes other
+    /// than ids and classes (`{onfocus=…}`), with where they are written.
     pub bad_ids: Vec<(String, Range<usize>)>,
     /// Fenced code blocks too large to highlight, with where they start.
     pub large_code: Vec<(usize, Range<usize>)>,
@@ -182,12 +183,22 @@ pub fn scan(text: &str) -> Scan {
         }
         match event {
             Event::Start(Tag::CodeBlock(_)) => code = Some((range.start, String::new())),
-            Event::Start(Tag::Heading { level, id, .. }) => {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let explicit = id.map(|s| s.to_string());
+                let within = &text[range.clone()];
+                let at = within.rfind('{').map_or(range.clone(), |i| range.start + i..range.end);
+                // One entry per heading, naming everything wrong with its `{…}`.
+                let mut wrong: Vec<String> = Vec::new();
                 if let Some(id) = explicit.as_deref().filter(|id| !valid_anchor(id)) {
-                    let within = &text[range.clone()];
-                    let at = within.rfind("{#").map_or(range.clone(), |i| range.start + i..range.end);
-                    out.bad_ids.push((id.to_string(), at));
+                    wrong.push(id.to_string());
+                }
+                wrong.extend(classes.iter().filter(|c| !valid_anchor(c)).map(|c| format!(".{c}")));
+                wrong.extend(attrs.iter().map(|(k, v)| match v {
+                    Some(v) => format!("{k}={v}"),
+                    None => k.to_string(),
+                }));
+                if !wrong.is_empty() {
+                    out.bad_ids.push((wrong.join(" "), at));
                 }
                 let explicit = explicit.filter(|id| valid_anchor(id));
                 heading = Some((level_num(level), explicit, String::new()));

@@ -232,6 +232,7 @@ paths:
 fn unsafe_heading_ids_and_link_schemes_are_located_errors_in_every_field() {
     let payloads = [
         BAD_ID.to_string(),
+        "## Notes {onfocus=window.__pwned=1 autofocus=1}".to_string(),
         "[click](javascript:window.__pwned=1)".to_string(),
         "[click](JaVaScRiPt:window.__pwned=1)".to_string(),
         "[click](<java\tscript:window.__pwned=1>)".to_string(),
@@ -254,7 +255,7 @@ fn unsafe_heading_ids_and_link_schemes_are_located_errors_in_every_field() {
             let text = kb.read(&d.file);
             let line = text.lines().nth(d.line as usize - 1).unwrap_or("");
             let needle = if expected == "PB027" {
-                "{#notes"
+                "Notes {"
             } else {
                 payload.split('(').nth(1).unwrap_or("").trim_start_matches('<').get(..4).unwrap_or("")
             };

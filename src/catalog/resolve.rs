@@ -1062,7 +1062,17 @@ impl<'a> Resolver<'a> {
             let d = Diagnostic::error(
                 Code::BadAnchor,
                 span,
-                format!("heading id `{}` has characters outside letters, digits, `-`, `_` and `.`", id.escape_debug()),
+                if id.contains('=') || !id.starts_with('.') && id.contains(char::is_whitespace) {
+                    format!(
+                        "heading attribute `{}` is not allowed; headings take only `{{#id}}` and `{{.class}}`",
+                        id.escape_debug()
+                    )
+                } else {
+                    format!(
+                        "heading id `{}` has characters outside letters, digits, `-`, `_` and `.`",
+                        id.escape_debug()
+                    )
+                },
             )
             .with_hint("ids become attributes and link targets; write something like `{#notes}`");
             self.err(d);

@@ -43,10 +43,13 @@ pub fn to_html(text: &str, ctx: &Ctx, ids: &mut HeadingIds) -> String {
                 };
                 code = Some((lang, String::new()));
             }
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level, id, classes, .. }) => {
                 heading = Some((events.len(), id.map(|s| s.to_string())));
                 heading_text.clear();
-                events.push(Event::Start(Tag::Heading { level, id: None, classes, attrs }));
+                // Only ids and safe classes: `{onfocus=…}` attributes are never written (check
+                // reports them).
+                let classes = classes.into_iter().filter(|c| crate::markdown::valid_anchor(c)).collect();
+                events.push(Event::Start(Tag::Heading { level, id: None, classes, attrs: Vec::new() }));
             }
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((at, explicit)) = heading.take() {
