@@ -1,19 +1,30 @@
-//! `check`: the rules compiled into checks. Simulates every path from every starting state it
-//! admits, proves articles only recommend paths that work where they apply, and looks at the
-//! rule graph (prerequisite cycles, conditions that never hold, unexplained blockers).
+//! `check`: the rules compiled into checks. Decides every path for all of its starting states
+//! at once (`verify`), proves articles only recommend paths that work where they apply, and
+//! looks at the rule graph (prerequisite cycles, conditions that never hold, rules nothing can
+//! trigger, unexplained blockers). Every mismatch comes with the exact number of starting
+//! states it concerns and one of them replayed by the concrete evaluator as a trace.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
+use biodivine_lib_bdd::Bdd;
 use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Span};
 use crate::eval::{self, Event, HostState, Simulation};
 use crate::model::*;
+use crate::verify::{self, Run, Stop};
 
 /// Knobs from `book.toml`'s `[check]`.
 #[derive(Clone, Copy, Debug)]
 pub struct CheckOptions {
-    pub max_states: u64,
+    /// The largest diagram one operation may build (nodes).
+    pub node_limit: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { node_limit: verify::sym::NODE_LIMIT }
+    }
 }
 
 /// Every semantic finding about a resolved catalog. `resolved_cleanly` says whether loading and
@@ -24,41 +35,46 @@ pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: 
     if rules_complete {
         let per_path: Vec<Vec<Diagnostic>> = cat.paths.par_iter().map(|p| check_path(cat, p, opts)).collect();
         diags.extend(per_path.into_iter().flatten());
-        diags.extend(check_recommendations(cat, opts));
+        diags.extend(recommendations(cat, opts, None));
     }
     if resolved_cleanly {
         diags.extend(unexplained_blockers(cat));
+        diags.extend(untriggered_rules(cat));
     }
     diags.extend(prerequisite_cycles(cat));
     diags.extend(never_holds(cat));
     diags
 }
 
-fn too_large(cat: &Catalog, path: &MigrationPath, span: Span, t: &eval::TooLarge, max: u64) -> Diagnostic {
-    let top: Vec<String> =
-        t.components.iter().take(6).map(|(c, n)| format!("`{}` ({n} values)", cat.components[c.idx()].id)).collect();
+fn too_large(path: &MigrationPath, span: Span, t: &verify::TooLarge) -> Diagnostic {
     Diagnostic::error(
         Code::StateSpaceTooLarge,
         span,
-        format!("path `{}` admits {} starting states to simulate; the limit is {max}", path.id, t.count),
+        format!("the rules of path `{}` interact too much to decide within the budget", path.id),
     )
-    .with_note(format!("enumerated components, largest first: {}", top.join(", ")))
-    .with_hint("narrow `applies_to`, split the path, or raise `max-states` under [check] in book.toml")
+    .with_note(format!("the diagram of its starting states grew past {} nodes while evaluating {}", t.nodes, t.at))
+    .with_hint("a rule whose condition relates many facts at once makes the diagram large: split it into simpler rules, or split the path")
 }
 
-/// A group of starting states that fail the same way.
-struct Mismatch {
-    expected: Outcome,
-    sim: Simulation,
-    count: usize,
+/// `N starting state(s)`, with a thousands separator for big numbers.
+pub fn states(n: &num_bigint::BigInt) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if digits == "1" { "1 starting state".to_string() } else { format!("{out} starting states") }
 }
 
 fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Diagnostic> {
-    let states = match eval::starting_states(cat, path, None, opts.max_states) {
-        Ok(s) => s,
-        Err(t) => return vec![too_large(cat, path, path.applies_span, &t, opts.max_states)],
+    let mut run = match verify::run(cat, path, &[], opts.node_limit) {
+        Ok(r) => r,
+        Err(t) => return vec![too_large(path, path.applies_span, &t)],
     };
-    if states.is_empty() {
+    if run.domain.is_false() {
         return vec![
             Diagnostic::warning(
                 Code::NeverApplies,
@@ -69,43 +85,137 @@ fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Di
         ];
     }
     let mut diags = Vec::new();
-    let mut groups: BTreeMap<(Outcome, Outcome, Option<usize>, String), Mismatch> = BTreeMap::new();
-    let mut uncovered: Option<(HostState, usize)> = None;
-    for state in &states {
-        let sim = eval::simulate(cat, path, state);
-        let lookup = |c: CompIdx| sim.start.version_of(c);
-        let Some(case) = path.expected(&lookup) else {
-            let e = uncovered.get_or_insert((state.clone(), 0));
-            e.1 += 1;
-            continue;
-        };
-        if case.expect == sim.outcome {
+    let mut covered = run.eng.ff();
+    for case in &path.outcome {
+        let when = run.on_start(&case.when);
+        let fresh = run.eng.and_not(&when, &covered);
+        covered = run.eng.or(&covered, &when);
+        let region = run.eng.and(&run.domain, &fresh);
+        let expected = run.outcome(case.expect);
+        let wrong = run.eng.and_not(&region, &expected);
+        if wrong.is_false() {
             continue;
         }
-        let rule = sim.decisive().first().and_then(|e| e.rule()).map(|r| cat.ref_label(&r)).unwrap_or_default();
-        let key = (case.expect, sim.outcome, sim.stopped_at, rule);
-        groups.entry(key).and_modify(|m| m.count += 1).or_insert(Mismatch { expected: case.expect, sim, count: 1 });
+        for (actual, set) in run.outcomes.clone() {
+            let m = run.eng.and(&wrong, &set);
+            if m.is_false() {
+                continue;
+            }
+            for (group, stop_step) in groups(&mut run, &m, actual) {
+                let others = match stop_step {
+                    Some(k) => stopping_rules(cat, &mut run, &group, k),
+                    None => Vec::new(),
+                };
+                let count = run.eng.count(&group);
+                if let Some(starts) = run.witness(&group) {
+                    let sim = eval::simulate_traced(cat, path, &starts);
+                    diags.push(mismatch(cat, path, case.expect, &sim, &count, others));
+                }
+            }
+        }
     }
-    if let Some((state, n)) = uncovered {
-        diags.push(
-            Diagnostic::error(
-                Code::OutcomeMismatch,
-                path.outcome_span,
-                format!("no `outcome` case of path `{}` covers {n} starting state(s)", path.id),
-            )
-            .with_note(format!("for example: {}", state.describe(cat)))
-            .with_hint("end the list of cases with one that has no `when`"),
-        );
-    }
-    for m in groups.into_values() {
-        diags.push(mismatch(cat, path, &m));
+    let uncovered = run.eng.and_not(&run.domain, &covered);
+    if !uncovered.is_false() {
+        let mut d = Diagnostic::error(
+            Code::OutcomeMismatch,
+            path.outcome_span,
+            format!("no `outcome` case of path `{}` covers {}", path.id, states(&run.eng.count(&uncovered))),
+        )
+        .with_hint("end the list of cases with one that has no `when`");
+        if let Some(w) = run.witness(&uncovered) {
+            d = d.with_note(format!("for example: {}", w[0].describe(cat)));
+        }
+        diags.push(d);
     }
     diags
 }
 
-fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
-    let sim = &m.sim;
-    let states = if m.count == 1 { "1 starting state".to_string() } else { format!("{} starting states", m.count) };
+/// The groups a set of starting states falls into: for `blocked`, by the step that stops the
+/// path and the first rule that stops it there (the order `eval` reports them in); otherwise
+/// one group.
+fn groups(run: &mut Run, set: &Bdd, outcome: Outcome) -> Vec<(Bdd, Option<usize>)> {
+    if outcome != Outcome::Blocked {
+        return vec![(set.clone(), None)];
+    }
+    let mut out = Vec::new();
+    let mut rest = set.clone();
+    for (i, info) in run.steps.clone().iter().enumerate() {
+        let mut causes = info.stops.clone();
+        causes.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, stop) in causes {
+            let g = run.eng.and(&rest, &stop);
+            if g.is_false() {
+                continue;
+            }
+            rest = run.eng.and_not(&rest, &g);
+            out.push((g, Some(i)));
+        }
+    }
+    if !rest.is_false() {
+        out.push((rest, None));
+    }
+    out
+}
+
+/// The rules that stop step `step` somewhere in `set`, each with how many states.
+fn stopping_rules(cat: &Catalog, run: &mut Run, set: &Bdd, step: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (cause, b) in run.steps[step].stops.clone() {
+        let x = run.eng.and(set, &b);
+        if x.is_false() {
+            continue;
+        }
+        let what = match cause {
+            Stop::Prereq(p) => format!("prerequisite `{}`", cat.prerequisites[p.idx()].id),
+            Stop::Blocker(b) => format!("blocker `{}`", cat.blockers[b.idx()].id),
+            Stop::Impossible => "the action itself".to_string(),
+        };
+        out.push(format!("{what} ({})", states(&run.eng.count(&x))));
+    }
+    out
+}
+
+/// The earlier step whose change made step `k`'s failing rule fail: the failure did not hold
+/// on the hosts before that step and holds after it.
+fn cause(cat: &Catalog, path: &MigrationPath, sim: &Simulation, k: usize, event: &Event) -> Option<usize> {
+    let step = &path.steps[k];
+    let on = eval::rule_host(step)?.idx();
+    let fails = |hosts: &[HostState]| -> bool {
+        let h = &hosts[on];
+        match event {
+            Event::PrereqUnmet { prereq, .. } => {
+                let p = &cat.prerequisites[prereq.idx()];
+                eval::pattern_matches(&p.for_, &step.action, step.via, h)
+                    && p.when.holds(cat, h)
+                    && !p.requires.holds(cat, h)
+            }
+            Event::Blocked { blocker, .. } => {
+                let b = &cat.blockers[blocker.idx()];
+                eval::pattern_matches(&b.blocks, &step.action, step.via, h) && b.when.holds(cat, h)
+            }
+            Event::Impossible { .. } => {
+                let mut hs = hosts.to_vec();
+                eval::apply(cat, &step.action, &mut hs, step.host.or(Some(HostIdx(on as u32)))).is_err()
+            }
+            _ => false,
+        }
+    };
+    // snapshots[j] is the hosts before step j.
+    (0..k).rev().find(|&j| {
+        let (Some(before), Some(after)) = (sim.snapshots.get(j), sim.snapshots.get(j + 1)) else { return false };
+        !fails(before) && fails(after)
+    })
+}
+
+fn mismatch(
+    cat: &Catalog,
+    path: &MigrationPath,
+    expected: Outcome,
+    sim: &Simulation,
+    count: &num_bigint::BigInt,
+    others: Vec<String>,
+) -> Diagnostic {
+    let n = states(count);
     // A prerequisite that a later step provides is an ordering mistake: say so directly.
     let paradox = sim.events.iter().find_map(|e| match e {
         Event::PrereqUnmet { step, prereq, satisfied_later: Some(later) } => Some((*step, *prereq, *later)),
@@ -131,31 +241,48 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
         .with_secondary(l.action_span.unwrap_or(l.span), "established only here, later")
         .with_hint(format!("move step `{}` after step `{}`", s.id, l.id))
     } else {
-        let span = match sim.stopped_at {
+        let decisive: Vec<&Event> = sim.decisive();
+        let surfaced = match sim.stopped_at {
             Some(i) => path.steps[i].action_span.unwrap_or(path.steps[i].span),
             None => path.outcome_span,
         };
+        let caused_by = match (sim.stopped_at, decisive.first()) {
+            (Some(k), Some(e)) => cause(cat, path, sim, k, e),
+            _ => None,
+        };
+        let primary = match caused_by {
+            Some(j) => path.steps[j].action_span.unwrap_or(path.steps[j].span),
+            None => surfaced,
+        };
         let mut d = Diagnostic::error(
             Code::OutcomeMismatch,
-            span,
+            primary,
             format!(
-                "path `{}` is declared `{}` but simulates as `{}` in {states}",
+                "path `{}` is declared `{}` but simulates as `{}` in {n}",
                 path.id,
-                m.expected.as_str(),
+                expected.as_str(),
                 sim.outcome.as_str()
             ),
         );
-        if let Some(first) = sim.decisive().first() {
-            let what = match first.rule() {
-                Some(r) => format!("decided by {}", cat.ref_label(&r)),
-                None => "decided by the action itself".to_string(),
-            };
+        let rules: Vec<String> = decisive.iter().filter_map(|e| e.rule()).map(|r| cat.ref_label(&r)).collect();
+        let what = match rules.len() {
+            0 if sim.outcome == Outcome::Blocked => "decided by the action itself".to_string(),
+            0 => String::new(),
+            _ => format!("decided by {}", rules.join(", ")),
+        };
+        if let Some(j) = caused_by {
+            let k = sim.stopped_at.unwrap_or(j);
+            d = d.with_label(format!("this step makes step {} `{}` fail", k + 1, path.steps[k].id)).with_secondary(
+                surfaced,
+                if what.is_empty() { "fails here".to_string() } else { format!("fails here, {what}") },
+            );
+        } else if !what.is_empty() {
             d = d.with_label(what);
         }
         if sim.stopped_at.is_some() {
             d = d.with_secondary(path.outcome_span, "declared outcome");
         }
-        d.with_hint(match (m.expected, sim.outcome) {
+        d.with_hint(match (expected, sim.outcome) {
             (Outcome::Supported, Outcome::Blocked) => "add the step that clears this blocker or establishes the prerequisite before this step, or narrow `applies_to`",
             (Outcome::Supported, Outcome::Incomplete) => "add the steps that reach the goal, or correct the goal",
             (Outcome::Supported, Outcome::Broken) => "the path leaves components broken; fix the steps or declare the outcome",
@@ -164,6 +291,9 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
         })
     };
     d.notes.push(format!("starting state: {}", sim.start.describe(cat)));
+    if others.len() > 1 {
+        d.notes.push(format!("in these starting states the step is stopped by: {}", others.join("; ")));
+    }
     let trace: Vec<String> =
         sim.events.iter().filter(|e| !matches!(e, Event::Skipped { .. })).map(|e| e.describe(cat, path)).collect();
     // Long traces help nobody: the last steps before the decision matter most.
@@ -184,10 +314,6 @@ fn mismatch(cat: &Catalog, path: &MigrationPath, m: &Mismatch) -> Diagnostic {
     d
 }
 
-fn check_recommendations(cat: &Catalog, opts: CheckOptions) -> Vec<Diagnostic> {
-    recommendations(cat, opts, None)
-}
-
 /// Content checks for some articles only (a session re-checks what an edit touched).
 pub fn check_articles(cat: &Catalog, opts: CheckOptions, only: &[ArticleIdx]) -> Vec<Diagnostic> {
     recommendations(cat, opts, Some(only))
@@ -195,7 +321,7 @@ pub fn check_articles(cat: &Catalog, opts: CheckOptions, only: &[ArticleIdx]) ->
 
 fn recommendations(cat: &Catalog, opts: CheckOptions, only: Option<&[ArticleIdx]>) -> Vec<Diagnostic> {
     let chosen = |i: usize| only.is_none_or(|o| o.contains(&ArticleIdx(i as u32)));
-    // Many articles recommend the same path for the same environments: simulate each
+    // Many articles recommend the same path for the same environments: decide each
     // (path, scope) pair once.
     let mut pairs: Vec<(PathIdx, Option<&Cond>)> = Vec::new();
     for a in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
@@ -206,13 +332,43 @@ fn recommendations(cat: &Catalog, opts: CheckOptions, only: Option<&[ArticleIdx]
             }
         }
     }
-    type Verdict = Result<Vec<Simulation>, eval::TooLarge>;
+    /// What the rules say of a path where an article applies.
+    enum Verdict {
+        TooLarge(verify::TooLarge),
+        AppliesNowhere,
+        Works,
+        /// The outcome of an example, the example, its deciding event, and how many more.
+        Fails(Outcome, String, Option<String>, num_bigint::BigInt),
+    }
     let verdicts: Vec<Verdict> = pairs
         .par_iter()
         .map(|(p, scope)| {
             let path = &cat.paths[p.idx()];
-            let states = eval::starting_states(cat, path, *scope, opts.max_states)?;
-            Ok(states.iter().map(|s| eval::simulate(cat, path, s)).collect())
+            let extra: Vec<&Cond> = scope.iter().copied().collect();
+            let mut run = match verify::run(cat, path, &extra, opts.node_limit) {
+                Ok(r) => r,
+                Err(t) => return Verdict::TooLarge(t),
+            };
+            let region = match scope {
+                Some(c) => {
+                    let s = run.on_start(c);
+                    run.eng.and(&run.domain, &s)
+                }
+                None => run.domain.clone(),
+            };
+            if region.is_false() {
+                return Verdict::AppliesNowhere;
+            }
+            let works = run.outcome(Outcome::Supported);
+            let failing = run.eng.and_not(&region, &works);
+            if failing.is_false() {
+                return Verdict::Works;
+            }
+            let count = run.eng.count(&failing);
+            let Some(starts) = run.witness(&failing) else { return Verdict::Works };
+            let sim = eval::simulate_hosts(cat, path, &starts, &[]);
+            let why = sim.decisive().first().map(|e| e.describe(cat, path));
+            Verdict::Fails(sim.outcome, sim.start.describe(cat), why, count)
         })
         .collect();
     let lookup: HashMap<(PathIdx, Option<&Cond>), &Verdict> = pairs.iter().copied().zip(verdicts.iter()).collect();
@@ -220,40 +376,30 @@ fn recommendations(cat: &Catalog, opts: CheckOptions, only: Option<&[ArticleIdx]
     for article in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
         for (p, span) in &article.recommends {
             let path = &cat.paths[p.idx()];
-            let sims = match lookup[&(*p, article.applies_to.as_ref())] {
-                Ok(s) => s,
-                Err(t) => {
-                    out.push(too_large(cat, path, *span, t, opts.max_states));
-                    continue;
-                }
-            };
-            if sims.is_empty() {
-                out.push(
+            match lookup[&(*p, article.applies_to.as_ref())] {
+                Verdict::TooLarge(t) => out.push(too_large(path, *span, t)),
+                Verdict::Works => {}
+                Verdict::AppliesNowhere => out.push(
                     Diagnostic::error(
                         Code::RecommendsFailingPath,
                         *span,
                         format!("article `{}` recommends `{}`, which applies to none of the environments the article covers", article.slug, path.id),
                     )
                     .with_hint("compare the article's `applies_to` with the path's"),
-                );
-                continue;
+                ),
+                Verdict::Fails(outcome, example, why, count) => {
+                    let mut d = Diagnostic::error(
+                        Code::RecommendsFailingPath,
+                        *span,
+                        format!("article `{}` recommends path `{}`, but the rules say it is `{}` for {} the article covers", article.slug, path.id, outcome.as_str(), states(count)),
+                    )
+                    .with_note(format!("for example: {example}"));
+                    if let Some(w) = why {
+                        d = d.with_note(w.clone());
+                    }
+                    out.push(d.with_hint("narrow the article's `applies_to`, or recommend a path that works there"));
+                }
             }
-            let mut failing = sims.iter().filter(|s| s.outcome != Outcome::Supported);
-            let Some(first) = failing.next() else { continue };
-            let more = failing.count();
-            let mut d = Diagnostic::error(
-                Code::RecommendsFailingPath,
-                *span,
-                format!("article `{}` recommends path `{}`, but the rules say it is `{}` for some environments the article covers", article.slug, path.id, first.outcome.as_str()),
-            )
-            .with_note(format!("for example: {}", first.start.describe(cat)));
-            if let Some(e) = first.decisive().first() {
-                d = d.with_note(e.describe(cat, path));
-            }
-            if more > 0 {
-                d = d.with_note(format!("and {more} more starting state(s)"));
-            }
-            out.push(d.with_hint("narrow the article's `applies_to`, or recommend a path that works there"));
         }
     }
     out
@@ -292,17 +438,56 @@ pub fn unexplained_blockers(cat: &Catalog) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Rules that no step of any path can trigger: their verb and components match no action.
+/// Worth knowing (a typo in a pattern looks exactly like this), though `plan` still reports
+/// blockers whose condition holds on a host.
+fn untriggered_rules(cat: &Catalog) -> Vec<Diagnostic> {
+    if cat.paths.is_empty() {
+        return Vec::new();
+    }
+    let actions: Vec<&Action> = cat.paths.iter().flat_map(|p| p.steps.iter().map(|s| &s.action)).collect();
+    let triggered = |pat: &Pattern| actions.iter().any(|a| pat.may_match(a));
+    let mut out = Vec::new();
+    let mut warn = |span: Span, what: String, pattern: &Pattern| {
+        out.push(
+            Diagnostic::warning(
+                Code::NeverApplies,
+                pattern.span,
+                format!("{what}: no step of any path does `{}`", pattern.text),
+            )
+            .with_secondary(span, "declared here")
+            .with_hint("check the pattern's verb and components, or add the path that performs this action"),
+        );
+    };
+    for b in &cat.blockers {
+        if !triggered(&b.blocks) {
+            warn(b.span, format!("blocker `{}` never fires in any path", b.id), &b.blocks);
+        }
+    }
+    for p in &cat.prerequisites {
+        if !triggered(&p.for_) {
+            warn(p.span, format!("prerequisite `{}` never applies in any path", p.id), &p.for_);
+        }
+    }
+    for e in &cat.effects {
+        if !triggered(&e.on) {
+            warn(e.span, format!("effect `{}` never happens in any path", e.id), &e.on);
+        }
+    }
+    out
+}
+
 /// Install prerequisites form a graph from the component being installed to the components it
 /// requires; a cycle means none of them can be installed first.
 fn prerequisite_cycles(cat: &Catalog) -> Vec<Diagnostic> {
     let n = cat.components.len();
     let mut edges: Vec<Vec<(usize, PrereqIdx)>> = vec![Vec::new(); n];
     for (i, p) in cat.prerequisites.iter().enumerate() {
-        if !matches!(p.for_.verb, crate::expr::Verb::Install | crate::expr::Verb::Any) {
+        if !p.for_.takes(crate::expr::Verb::Install) {
             continue;
         }
         let mut req = Vec::new();
-        p.requires.required_components(&mut req);
+        p.requires.required_components(cat, &mut req);
         for (c, _) in &p.for_.targets {
             for r in &req {
                 edges[c.idx()].push((r.idx(), PrereqIdx(i as u32)));
@@ -322,7 +507,9 @@ fn prerequisite_cycles(cat: &Catalog) -> Vec<Diagnostic> {
         colour[root] = 1;
         while let Some((node, next)) = stack.last().copied() {
             if next < edges[node].len() {
-                stack.last_mut().expect("non-empty").1 += 1;
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
                 let (to, via) = edges[node][next];
                 if colour[to] == 1 {
                     let pos = on_path.iter().position(|(c, _)| *c == to).unwrap_or(0);
@@ -363,25 +550,51 @@ fn prerequisite_cycles(cat: &Catalog) -> Vec<Diagnostic> {
     diags
 }
 
+/// Conditions that can never hold: contradictions in themselves, and rules whose condition no
+/// real host (one that satisfies the constraints) can meet.
 fn never_holds(cat: &Catalog) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    let mut check = |cond: &Cond, span: Option<Span>, fallback: Span, what: String| {
-        if eval::satisfiable(cat, cond) == Some(false) {
-            diags.push(
-                Diagnostic::warning(Code::NeverApplies, span.unwrap_or(fallback), format!("{what} can never hold"))
-                    .with_hint("it contradicts itself, so the rule never applies"),
-            );
-        }
-    };
+    let mut items: Vec<(&Cond, Span, String, bool)> = Vec::new();
     for b in &cat.blockers {
-        check(&b.when, b.when_span, b.span, format!("the condition of blocker `{}`", b.id));
+        items.push((&b.when, b.when_span.unwrap_or(b.span), format!("the condition of blocker `{}`", b.id), true));
     }
     for p in &cat.prerequisites {
-        check(&p.when, p.when_span, p.span, format!("the scope of prerequisite `{}`", p.id));
-        check(&p.requires, Some(p.requires_span), p.span, format!("what prerequisite `{}` requires", p.id));
+        items.push((&p.when, p.when_span.unwrap_or(p.span), format!("the scope of prerequisite `{}`", p.id), true));
+        items.push((&p.requires, p.requires_span, format!("what prerequisite `{}` requires", p.id), false));
+    }
+    for e in &cat.effects {
+        items.push((&e.when, e.when_span.unwrap_or(e.span), format!("the condition of effect `{}`", e.id), true));
     }
     for k in &cat.constraints {
-        check(&k.require, Some(k.span), k.span, "this constraint".to_string());
+        items.push((&k.require, k.span, "this constraint".to_string(), false));
     }
-    diags
+    for n in &cat.conditions {
+        items.push((&n.when, n.when_span, format!("named condition `{}`", n.id), false));
+    }
+    let found: Vec<Option<Diagnostic>> = items
+        .par_iter()
+        .map(|(cond, span, what, real_hosts)| {
+            if **cond == Cond::True {
+                return None;
+            }
+            match verify::satisfiable(cat, cond, false) {
+                Ok(false) => {
+                    return Some(
+                        Diagnostic::warning(Code::NeverApplies, *span, format!("{what} can never hold"))
+                            .with_hint("it contradicts itself, so the rule never applies"),
+                    );
+                }
+                Err(_) => return None,
+                Ok(true) => {}
+            }
+            if *real_hosts && !cat.constraints.is_empty() && matches!(verify::satisfiable(cat, cond, true), Ok(false)) {
+                return Some(
+                    Diagnostic::warning(Code::NeverApplies, *span, format!("{what} can never hold on a real host"))
+                        .with_note("the catalog's constraints rule out every host it describes")
+                        .with_hint("check the condition against the constraints (`constraints:`), or drop the rule"),
+                );
+            }
+            None
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }

@@ -90,34 +90,46 @@ pub struct SiteConfig {
     pub owner: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CheckConfig {
-    /// The most starting states one path may admit before `check` refuses to enumerate them.
-    #[serde(default = "default_max_states")]
-    pub max_states: u64,
+    /// No longer limits anything: `check` decides every starting state symbolically. Read so
+    /// that older `book.toml` files still load, with a warning.
+    #[serde(default)]
+    pub max_states: Option<u64>,
     #[serde(default)]
     pub deny_warnings: bool,
+    /// The largest decision diagram one operation of the engine may build, in nodes (default
+    /// 4,000,000, a few tens of megabytes). Real catalogs stay in the thousands.
+    #[serde(default)]
+    pub max_nodes: Option<usize>,
+    /// The day support phases (`is end-of-life`) are computed for, `YYYY-MM-DD`; default today.
+    /// Pin it to make a build reproducible.
+    #[serde(default)]
+    pub as_of: Option<String>,
 }
 
-impl Default for CheckConfig {
-    fn default() -> Self {
-        CheckConfig { max_states: default_max_states(), deny_warnings: false }
-    }
+/// What the command line overrides in `book.toml`.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--as-of`.
+    pub as_of: Option<crate::model::Date>,
 }
 
-fn default_max_states() -> u64 {
-    65_536
+/// Today, in UTC.
+pub fn today() -> crate::model::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 impl Config {
     /// Reads `book.toml` from `root` and checks what it points at. Every failure is a located
     /// diagnostic.
-    pub fn load(root: &Path, sources: &mut SourceMap) -> Result<Config, Vec<Diagnostic>> {
+    /// With the warnings it raised, or every problem when one is an error.
+    pub fn load(root: &Path, sources: &mut SourceMap) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {
         let config = Config::parse(root, sources).map_err(|d| vec![d])?;
         let file = sources.find_path(&root.join(CONFIG_FILE)).unwrap_or(crate::diag::FileId(0));
         let problems = config.validate(sources, file);
-        if problems.is_empty() { Ok(config) } else { Err(problems) }
+        if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok((config, problems)) }
     }
 
     /// The folders must stay inside the project (a theme folder of `/etc` would publish it),
@@ -152,6 +164,25 @@ impl Config {
                     .with_hint(
                         "pathbook reads only files inside the project folder; copy the files in, or move book.toml up",
                     ),
+                );
+            }
+        }
+        if self.check.max_states.is_some() {
+            out.push(
+                Diagnostic::warning(Code::Config, at("max-states"), "`max-states` no longer limits anything")
+                    .with_note("`check` decides every starting state of a path at once, however many there are")
+                    .with_hint("delete the line"),
+            );
+        }
+        if let Some(d) = &self.check.as_of {
+            if d.trim().parse::<crate::model::Date>().is_err() {
+                out.push(
+                    Diagnostic::error(
+                        Code::Config,
+                        at("as-of"),
+                        format!("`as-of` is not a date: `{}`", d.escape_debug()),
+                    )
+                    .with_hint("write it as YYYY-MM-DD"),
                 );
             }
         }
@@ -224,6 +255,14 @@ impl Config {
 
     pub fn theme_dir(&self) -> PathBuf {
         self.root.join(&self.build.theme_dir)
+    }
+
+    /// The evaluation date: the override, else `as-of`, else today.
+    pub fn as_of(&self, overrides: &Overrides) -> crate::model::Date {
+        overrides
+            .as_of
+            .or_else(|| self.check.as_of.as_deref().and_then(|d| d.trim().parse().ok()))
+            .unwrap_or_else(today)
     }
 }
 

@@ -1,21 +1,44 @@
-//! The evaluator: host state, the effect of actions, and the step-by-step simulation of a path
-//! against blockers and prerequisites. Pure: no I/O, no diagnostics. `check`, `plan`, the
-//! support matrix and the site's assistant all call these functions, so there is one set of
-//! semantics.
+//! The concrete evaluator: host state, the effect of actions, and the step-by-step simulation
+//! of a path from given starting states. Pure: no I/O, no diagnostics. `plan`, the assistant,
+//! the support matrix and the witness replays of `check` call these functions; the symbolic
+//! engine (`verify`) decides the same semantics for every starting state at once, and a
+//! property test holds the two to each other.
 //!
-//! Semantics, in one place:
-//! - Before a step's action, on the host it runs on (the destination for `move`): every
-//!   prerequisite whose pattern matches and whose `when` holds must have `requires` hold; every
-//!   blocker whose pattern matches and whose `when` holds fires.
-//! - A hard blocker, an unmet prerequisite or an impossible action (upgrading what is not
-//!   there, installing a part without its parent) stops the path: `blocked`.
-//! - `breaks` blockers mark their components broken after the action; `unsupported` ones mark
-//!   the result unsupported; warnings are recorded.
-//! - Installing a different version of an `os` component is a clean install: the host loses
-//!   everything else. Removing a component removes its parts. Derived components follow their
-//!   condition after every action.
-//! - At the end: anything broken → `broken`; else goal unmet → `incomplete`; else any
-//!   `unsupported` → `unsupported`; else `supported`.
+//! Semantics, in one place (docs/authoring.md says the same for authors):
+//!
+//! - **Which state each condition reads.** A path's `applies_to`, a step's `when`, an outcome
+//!   case's `when` and a goal's `when` read the first existing host as the path starts. A
+//!   step's `if` reads the step's host (for a step without one, the first existing host) just
+//!   before the step, after everything earlier steps did. A rule's `when` and a
+//!   prerequisite's `requires` read the host the action runs on (for `move`, the destination)
+//!   just before the action; so does an effect's `when`. A goal's `require` reads its host at
+//!   the end. Constraints read every existing host at the start. A derived component follows
+//!   its condition on its own host after every change.
+//! - **A step.** Skipped if its `when` or `if` does not hold. Otherwise, before the action:
+//!   every prerequisite whose pattern matches and whose `when` holds must have `requires` hold,
+//!   and every blocker whose pattern matches and whose `when` holds fires. An unmet
+//!   prerequisite or a `hard` blocker stops the path (`blocked`), every one of them reported;
+//!   an action that cannot be done (upgrading what is not there, a part without its parent)
+//!   stops it too. Then the action is applied, then the effects whose pattern matched and whose
+//!   `when` held (in catalog order; an effect never stops a path and never triggers rules),
+//!   then `breaks` blockers mark their components broken where present. `unsupported`
+//!   blockers mark the result unsupported; warnings are recorded.
+//! - **Patterns.** A verb matches itself; `any` matches every verb but `remove` (and `manual`);
+//!   `install` patterns also match the new side of a `replace`, `remove` patterns its old side.
+//!   A version range is checked against the version the action names, else the one present.
+//!   A pattern with `via` matches only actions done by one of its methods.
+//! - **Actions.** Installing an `os` component where another OS or another version is present
+//!   is a clean install: everything that does not survive a reinstall goes (hardware and
+//!   firmware stay, and whatever is declared `survives_reinstall`), facts that do not survive
+//!   go back to their default. Installing what is there, removing what is not, and repairing
+//!   what is not broken change nothing. Removing a component removes its parts. `upgrade`
+//!   goes to a later version, `downgrade` to an earlier one; `repair` unbreaks; `replace`
+//!   removes one component and installs another as one action; `set` changes a fact.
+//! - **Outcome**, in this order: stopped → `blocked`; anything broken on any host → `broken`;
+//!   a goal not met → `incomplete`; an `unsupported` blocker fired → `unsupported`; else
+//!   `supported`.
+//! - **Facts a host does not give** take the fact's `default`; without one they are unset,
+//!   and every comparison with an unset fact is false.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +51,24 @@ pub struct HostState {
     /// Present components and their version (0 for unversioned ones).
     pub present: BTreeMap<CompIdx, Ver>,
     pub broken: BTreeSet<CompIdx>,
+    pub facts: BTreeMap<FactIdx, Value>,
+    /// The host's role in the path being simulated.
+    pub role: Option<RoleIdx>,
+}
+
+impl HostView for HostState {
+    fn version_of(&self, c: CompIdx) -> Option<Ver> {
+        self.present.get(&c).copied()
+    }
+    fn is_broken(&self, c: CompIdx) -> bool {
+        self.broken.contains(&c)
+    }
+    fn fact(&self, f: FactIdx) -> Option<&Value> {
+        self.facts.get(&f)
+    }
+    fn role(&self) -> Option<RoleIdx> {
+        self.role
+    }
 }
 
 impl HostState {
@@ -35,23 +76,48 @@ impl HostState {
         self.present.get(&c).copied()
     }
 
-    pub fn holds(&self, cond: &Cond) -> bool {
-        cond.eval(&|c| self.version_of(c))
+    pub fn holds(&self, cat: &Catalog, cond: &Cond) -> bool {
+        cond.holds(cat, self)
     }
 
-    /// `windows-server@2003, exchange-2007@sp1, mailbox` in catalog order.
+    /// Puts a setting on the host.
+    pub fn apply_setting(&mut self, s: &Setting) {
+        match s {
+            Setting::Comp(c, v) => {
+                self.present.insert(*c, *v);
+            }
+            Setting::Fact(f, v) => {
+                self.facts.insert(*f, v.clone());
+            }
+            Setting::Broken(c) => {
+                self.broken.insert(*c);
+            }
+        }
+    }
+
+    /// Facts the host does not give take their default.
+    pub fn fill_defaults(&mut self, cat: &Catalog) {
+        for (i, f) in cat.facts.iter().enumerate() {
+            if let Some(d) = &f.default {
+                self.facts.entry(FactIdx(i as u32)).or_insert_with(|| d.clone());
+            }
+        }
+    }
+
+    /// `windows-server@2003, exchange-2007@sp1, ram = 8 GB` in catalog order.
     pub fn describe(&self, cat: &Catalog) -> String {
-        if self.present.is_empty() {
+        if self.present.is_empty() && self.facts.is_empty() {
             return "an empty host".to_string();
         }
-        self.present
-            .iter()
-            .map(|(c, v)| {
-                let label = cat.components[c.idx()].label(*v);
-                if self.broken.contains(c) { format!("{label} (broken)") } else { label }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        let comps = self.present.iter().map(|(c, v)| {
+            let label = cat.components[c.idx()].label(*v);
+            if self.broken.contains(c) { format!("{label} (broken)") } else { label }
+        });
+        let facts = self.facts.iter().map(|(f, v)| {
+            let fact = &cat.facts[f.idx()];
+            format!("{} = {}", fact.id, fact.show(v))
+        });
+        comps.chain(facts).collect::<Vec<_>>().join(", ")
     }
 
     /// Recomputes derived components (in declaration order, twice so one derived component
@@ -60,7 +126,7 @@ impl HostState {
         for _ in 0..2 {
             for &c in &cat.derived {
                 let Some(d) = &cat.components[c.idx()].derived else { continue };
-                if self.holds(d) {
+                if d.holds(cat, self) {
                     self.present.entry(c).or_insert(0);
                 } else {
                     self.present.remove(&c);
@@ -73,10 +139,25 @@ impl HostState {
     fn remove_with_parts(&mut self, cat: &Catalog, c: CompIdx) {
         self.present.remove(&c);
         self.broken.remove(&c);
-        let parts: Vec<CompIdx> =
-            self.present.keys().copied().filter(|p| cat.components[p.idx()].part_of == Some(c)).collect();
-        for p in parts {
-            self.remove_with_parts(cat, p);
+        for p in cat.parts.get(c.idx()).into_iter().flatten() {
+            if self.present.contains_key(p) {
+                self.remove_with_parts(cat, *p);
+            }
+        }
+    }
+
+    /// A clean install of the operating system: what does not survive a reinstall goes.
+    fn wipe(&mut self, cat: &Catalog) {
+        self.present.retain(|c, _| cat.components[c.idx()].survives_reinstall);
+        let present = &self.present;
+        self.broken.retain(|c| present.contains_key(c));
+        self.facts.retain(|f, _| cat.facts[f.idx()].survives_reinstall);
+        for (i, f) in cat.facts.iter().enumerate() {
+            if !f.survives_reinstall {
+                if let Some(d) = &f.default {
+                    self.facts.insert(FactIdx(i as u32), d.clone());
+                }
+            }
         }
     }
 }
@@ -86,6 +167,10 @@ impl HostState {
 pub enum Event {
     /// The step's `when` does not hold for this starting state.
     Skipped {
+        step: usize,
+    },
+    /// The step's `if` does not hold on its host at that point.
+    SkippedIf {
         step: usize,
     },
     Applied {
@@ -120,6 +205,11 @@ pub enum Event {
         step: usize,
         blocker: BlockerIdx,
     },
+    /// An effect happened along with the step's action.
+    Effect {
+        step: usize,
+        effect: EffectIdx,
+    },
     /// The action cannot be carried out in this state.
     Impossible {
         step: usize,
@@ -131,6 +221,7 @@ impl Event {
     pub fn step(&self) -> usize {
         match self {
             Event::Skipped { step }
+            | Event::SkippedIf { step }
             | Event::Applied { step }
             | Event::NoOp { step, .. }
             | Event::PrereqUnmet { step, .. }
@@ -138,6 +229,7 @@ impl Event {
             | Event::Broke { step, .. }
             | Event::Unsupported { step, .. }
             | Event::Warned { step, .. }
+            | Event::Effect { step, .. }
             | Event::Impossible { step, .. } => *step,
         }
     }
@@ -150,6 +242,7 @@ impl Event {
             | Event::Broke { blocker, .. }
             | Event::Unsupported { blocker, .. }
             | Event::Warned { blocker, .. } => Some(Ref::Blocker(*blocker)),
+            Event::Effect { effect, .. } => Some(Ref::Effect(*effect)),
             _ => None,
         }
     }
@@ -162,6 +255,7 @@ impl Event {
         };
         match self {
             Event::Skipped { step: i } => format!("{}: skipped (its `when` does not hold here)", step(i)),
+            Event::SkippedIf { step: i } => format!("{}: skipped (its `if` does not hold at that point)", step(i)),
             Event::Applied { step: i } => {
                 let s = &path.steps[*i];
                 format!("{}: {}", step(i), s.action.describe(cat, &path.hosts))
@@ -177,12 +271,8 @@ impl Event {
                 s
             }
             Event::Blocked { step: i, blocker } => {
-                format!(
-                    "{}: hard blocker `{}`: {}",
-                    step(i),
-                    cat.blockers[blocker.idx()].id,
-                    cat.blockers[blocker.idx()].title
-                )
+                let b = &cat.blockers[blocker.idx()];
+                format!("{}: hard blocker `{}`: {}", step(i), b.id, b.title)
             }
             Event::Broke { step: i, blocker, comps } => format!(
                 "{}: `{}` breaks {}",
@@ -194,6 +284,11 @@ impl Event {
                 format!("{}: `{}` makes the result unsupported", step(i), cat.blockers[blocker.idx()].id)
             }
             Event::Warned { step: i, blocker } => format!("{}: warning `{}`", step(i), cat.blockers[blocker.idx()].id),
+            Event::Effect { step: i, effect } => {
+                let e = &cat.effects[effect.idx()];
+                let does: Vec<String> = e.does.iter().map(|a| a.describe(cat, &path.hosts)).collect();
+                format!("{}: effect `{}`: {}", step(i), e.id, does.join(", "))
+            }
             Event::Impossible { step: i, why } => format!("{}: impossible: {why}", step(i)),
         }
     }
@@ -202,6 +297,7 @@ impl Event {
 /// The result of running a path from one starting state.
 #[derive(Clone, Debug)]
 pub struct Simulation {
+    /// The first existing host's starting state (settled).
     pub start: HostState,
     pub outcome: Outcome,
     pub events: Vec<Event>,
@@ -216,6 +312,8 @@ pub struct Simulation {
     pub cleared: Vec<(usize, BlockerIdx)>,
     /// `(step, prerequisite)`: prerequisites that applied to a step (their scope held), met or not.
     pub in_scope: Vec<(usize, PrereqIdx)>,
+    /// The hosts before the first step and after every step (only filled by [`simulate_traced`]).
+    pub snapshots: Vec<Vec<HostState>>,
 }
 
 impl Simulation {
@@ -234,11 +332,11 @@ impl Simulation {
             .collect()
     }
 
-    /// Steps that ran (their `when` held), in order.
+    /// Steps that ran (neither their `when` nor their `if` failed), in order.
     pub fn applicable_steps(&self) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
         for e in &self.events {
-            if !matches!(e, Event::Skipped { .. }) && !out.contains(&e.step()) {
+            if !matches!(e, Event::Skipped { .. } | Event::SkippedIf { .. }) && !out.contains(&e.step()) {
                 out.push(e.step());
             }
         }
@@ -246,26 +344,51 @@ impl Simulation {
     }
 }
 
-/// Does `pattern` match `action` run on a host in `state`?
-pub fn pattern_matches(pattern: &Pattern, action: &Action, state: &HostState) -> bool {
-    if pattern.verb != Verb::Any && pattern.verb != action.verb() {
+/// Which side of an action a pattern matched, and the version that side has.
+fn side_version(action: &Action, c: CompIdx, state: &HostState) -> Option<Ver> {
+    let named = action.targets().into_iter().find(|(x, _)| *x == c).and_then(|(_, v)| v);
+    match action {
+        Action::Replace { old, .. } if *old == c => state.version_of(c),
+        _ => named.or_else(|| state.version_of(c)),
+    }
+}
+
+/// Does `pattern` match `action`, done by `via`, on a host in `state`?
+pub fn pattern_matches(pattern: &Pattern, action: &Action, via: Option<MethodIdx>, state: &HostState) -> bool {
+    if !pattern.via.is_empty() && !via.is_some_and(|m| pattern.via.contains(&m)) {
         return false;
     }
-    let targets = action.targets();
+    if let Action::Set(f, _) = action {
+        return pattern.takes(Verb::Set) && pattern.facts.contains(f);
+    }
+    // The components this pattern may match on, per the verbs it takes (replace has sides).
+    let candidates: Vec<CompIdx> = match action {
+        Action::Replace { old, new, .. } => {
+            let mut v = Vec::new();
+            if pattern.takes(Verb::Replace) {
+                v.extend([*old, *new]);
+            }
+            if pattern.takes(Verb::Install) {
+                v.push(*new);
+            }
+            if pattern.verbs.contains(&Verb::Remove) {
+                v.push(*old);
+            }
+            v
+        }
+        a if pattern.takes(a.verb()) => a.targets().into_iter().map(|(c, _)| c).collect(),
+        _ => return false,
+    };
     pattern.targets.iter().any(|(pc, range)| {
-        targets.iter().any(|(ac, av)| {
-            if pc != ac {
-                return false;
-            }
-            match range {
+        candidates.contains(pc)
+            && match range {
                 None => true,
-                Some((lo, hi)) => av.or_else(|| state.version_of(*ac)).is_some_and(|v| *lo <= v && v <= *hi),
+                Some((lo, hi)) => side_version(action, *pc, state).is_some_and(|v| *lo <= v && v <= *hi),
             }
-        })
     })
 }
 
-/// The prerequisites and blockers that concern an action on a host in `state`.
+/// The prerequisites, blockers and effects that concern an action on a host in `state`.
 #[derive(Default)]
 pub struct Verdict {
     /// Prerequisites whose pattern matches and whose scope holds, met or not.
@@ -275,88 +398,133 @@ pub struct Verdict {
     pub breaks: Vec<BlockerIdx>,
     pub unsupported: Vec<BlockerIdx>,
     pub warnings: Vec<BlockerIdx>,
+    pub effects: Vec<EffectIdx>,
+}
+
+/// The rules indexed under what an action touches: candidates to check, each once, in
+/// catalog order.
+pub fn candidate_rules(cat: &Catalog, action: &Action) -> (Vec<BlockerIdx>, Vec<PrereqIdx>, Vec<EffectIdx>) {
+    let mut b: Vec<BlockerIdx> = Vec::new();
+    let mut p: Vec<PrereqIdx> = Vec::new();
+    let mut e: Vec<EffectIdx> = Vec::new();
+    for (c, _) in action.targets() {
+        b.extend(&cat.blockers_by_component[c.idx()]);
+        p.extend(&cat.prereqs_by_component[c.idx()]);
+        e.extend(&cat.effects_by_component[c.idx()]);
+    }
+    if let Some(f) = action.fact() {
+        b.extend(&cat.blockers_by_fact[f.idx()]);
+        p.extend(&cat.prereqs_by_fact[f.idx()]);
+        e.extend(&cat.effects_by_fact[f.idx()]);
+    }
+    b.sort();
+    b.dedup();
+    p.sort();
+    p.dedup();
+    e.sort();
+    e.dedup();
+    (b, p, e)
 }
 
 /// Evaluates the rules for one action on one host, before the action.
-pub fn judge(cat: &Catalog, action: &Action, state: &HostState) -> Verdict {
+pub fn judge(cat: &Catalog, action: &Action, via: Option<MethodIdx>, state: &HostState) -> Verdict {
     let mut v = Verdict::default();
-    let mut seen_p = BTreeSet::new();
-    let mut seen_b = BTreeSet::new();
-    for (c, _) in action.targets() {
-        for &p in &cat.prereqs_by_component[c.idx()] {
-            if !seen_p.insert(p) {
-                continue;
-            }
-            let pr = &cat.prerequisites[p.idx()];
-            if pattern_matches(&pr.for_, action, state) && state.holds(&pr.when) {
-                v.in_scope.push(p);
-                if !state.holds(&pr.requires) {
-                    v.unmet.push(p);
-                }
+    if matches!(action, Action::Manual) {
+        return v;
+    }
+    let (blockers, prereqs, effects) = candidate_rules(cat, action);
+    for p in prereqs {
+        let pr = &cat.prerequisites[p.idx()];
+        if pattern_matches(&pr.for_, action, via, state) && pr.when.holds(cat, state) {
+            v.in_scope.push(p);
+            if !pr.requires.holds(cat, state) {
+                v.unmet.push(p);
             }
         }
-        for &b in &cat.blockers_by_component[c.idx()] {
-            if !seen_b.insert(b) {
-                continue;
+    }
+    for b in blockers {
+        let bl = &cat.blockers[b.idx()];
+        if pattern_matches(&bl.blocks, action, via, state) && bl.when.holds(cat, state) {
+            match bl.severity {
+                BlockerSeverity::Hard => v.hard.push(b),
+                BlockerSeverity::Breaks => v.breaks.push(b),
+                BlockerSeverity::Unsupported => v.unsupported.push(b),
+                BlockerSeverity::Warning => v.warnings.push(b),
             }
-            let bl = &cat.blockers[b.idx()];
-            if pattern_matches(&bl.blocks, action, state) && state.holds(&bl.when) {
-                match bl.severity {
-                    BlockerSeverity::Hard => v.hard.push(b),
-                    BlockerSeverity::Breaks => v.breaks.push(b),
-                    BlockerSeverity::Unsupported => v.unsupported.push(b),
-                    BlockerSeverity::Warning => v.warnings.push(b),
-                }
-            }
+        }
+    }
+    for e in effects {
+        let ef = &cat.effects[e.idx()];
+        if pattern_matches(&ef.on, action, via, state) && ef.when.holds(cat, state) {
+            v.effects.push(e);
         }
     }
     v
 }
 
-/// Applies an action's effect. Returns why it cannot be done, or a note when it is a no-op.
+/// Installs one component on a host (part of an install or a replace).
+fn install_one(cat: &Catalog, h: &mut HostState, c: CompIdx, v: Ver, with: &[CompIdx]) -> Result<bool, String> {
+    let comp = &cat.components[c.idx()];
+    if let Some(parent) = comp.part_of {
+        if h.version_of(parent).is_none() && !with.contains(&parent) {
+            return Err(format!(
+                "`{}` is part of `{}`, which is not installed",
+                comp.id,
+                cat.components[parent.idx()].id
+            ));
+        }
+    }
+    if h.version_of(c) == Some(v) {
+        return Ok(false);
+    }
+    // A different OS, or another version of this one, is a clean install.
+    if comp.kind == ComponentKind::Os
+        && h.present.iter().any(|(x, xv)| cat.components[x.idx()].kind == ComponentKind::Os && (*x != c || *xv != v))
+    {
+        h.wipe(cat);
+    }
+    h.present.insert(c, v);
+    h.broken.remove(&c);
+    Ok(true)
+}
+
+/// Applies an action's effect. Returns why it cannot be done (and then changes nothing), or a
+/// note when it is a no-op.
 pub fn apply(
     cat: &Catalog,
     action: &Action,
     hosts: &mut [HostState],
     on: Option<HostIdx>,
 ) -> Result<Option<String>, String> {
+    let saved: Vec<HostState> = hosts.to_vec();
+    let result = apply_in_place(cat, action, hosts, on);
+    if result.is_err() {
+        hosts.clone_from_slice(&saved);
+    }
+    result
+}
+
+fn apply_in_place(
+    cat: &Catalog,
+    action: &Action,
+    hosts: &mut [HostState],
+    on: Option<HostIdx>,
+) -> Result<Option<String>, String> {
     let comp = |c: &CompIdx| &cat.components[c.idx()];
-    match action {
-        Action::Manual => Ok(None),
+    let host_of = |on: Option<HostIdx>| on.map(|h| h.idx()).ok_or_else(|| "the step names no host".to_string());
+    let result = match action {
+        Action::Manual => return Ok(None),
         Action::Install(items) => {
-            let h = &mut hosts[on.ok_or("no host")?.idx()];
+            let h = &mut hosts[host_of(on)?];
+            let with: Vec<CompIdx> = items.iter().map(|(c, _)| *c).collect();
             let mut changed = false;
             for (c, v) in items {
-                let v = v.unwrap_or(0);
-                let kind = comp(c).kind;
-                // Parts installed in the same action as their parent are fine.
-                if let Some(parent) = comp(c).part_of {
-                    if h.version_of(parent).is_none() && !items.iter().any(|(x, _)| *x == parent) {
-                        return Err(format!(
-                            "`{}` is part of `{}`, which is not installed",
-                            comp(c).id,
-                            comp(&parent).id
-                        ));
-                    }
-                }
-                match h.version_of(*c) {
-                    Some(cur) if cur == v => continue,
-                    Some(_) if kind == ComponentKind::Os => {
-                        // A clean install of another OS version wipes the host.
-                        h.present.clear();
-                        h.broken.clear();
-                    }
-                    _ => {}
-                }
-                h.present.insert(*c, v);
-                h.broken.remove(c);
-                changed = true;
+                changed |= install_one(cat, h, *c, v.unwrap_or(0), &with)?;
             }
-            h.settle(cat);
             Ok((!changed).then(|| "already installed".to_string()))
         }
         Action::Remove(items) => {
-            let h = &mut hosts[on.ok_or("no host")?.idx()];
+            let h = &mut hosts[host_of(on)?];
             let mut changed = false;
             for c in items {
                 if h.version_of(*c).is_some() {
@@ -364,24 +532,61 @@ pub fn apply(
                     changed = true;
                 }
             }
-            h.settle(cat);
             Ok((!changed).then(|| "not installed".to_string()))
         }
-        Action::Upgrade(c, v) => {
-            let h = &mut hosts[on.ok_or("no host")?.idx()];
+        Action::Upgrade(c, v) | Action::Downgrade(c, v) => {
+            let up = matches!(action, Action::Upgrade(..));
+            let h = &mut hosts[host_of(on)?];
             match h.version_of(*c) {
-                None => Err(format!("`{}` is not installed, so it cannot be upgraded", comp(c).id)),
-                Some(cur) if cur >= *v => Err(format!(
+                None => Err(format!(
+                    "`{}` is not installed, so it cannot be {}d",
+                    comp(c).id,
+                    if up { "upgrade" } else { "downgrade" }
+                )),
+                Some(cur) if up && cur >= *v => Err(format!(
                     "`{}` is already at `{}`; an upgrade must go to a later version",
+                    comp(c).id,
+                    comp(c).label(cur)
+                )),
+                Some(cur) if !up && cur <= *v => Err(format!(
+                    "`{}` is at `{}`; a downgrade must go to an earlier version",
                     comp(c).id,
                     comp(c).label(cur)
                 )),
                 Some(_) => {
                     h.present.insert(*c, *v);
-                    h.settle(cat);
                     Ok(None)
                 }
             }
+        }
+        Action::Repair(items) => {
+            let h = &mut hosts[host_of(on)?];
+            if let Some(c) = items.iter().find(|c| h.version_of(**c).is_none()) {
+                return Err(format!("`{}` is not installed, so it cannot be repaired", comp(c).id));
+            }
+            let mut changed = false;
+            for c in items {
+                changed |= h.broken.remove(c);
+            }
+            Ok((!changed).then(|| "not broken".to_string()))
+        }
+        Action::Break(items) => {
+            let h = &mut hosts[host_of(on)?];
+            for c in items {
+                if h.version_of(*c).is_some() {
+                    h.broken.insert(*c);
+                }
+            }
+            Ok(None)
+        }
+        Action::Replace { old, new, ver } => {
+            let h = &mut hosts[host_of(on)?];
+            if h.version_of(*old).is_none() {
+                return Err(format!("`{}` is not installed, so it cannot be replaced", comp(old).id));
+            }
+            h.remove_with_parts(cat, *old);
+            install_one(cat, h, *new, ver.unwrap_or(0), &[])?;
+            Ok(None)
         }
         Action::Move { comps, from, to } => {
             for c in comps {
@@ -399,68 +604,153 @@ pub fn apply(
             }
             hosts[from.idx()].settle(cat);
             hosts[to.idx()].settle(cat);
-            Ok(None)
+            return Ok(None);
         }
+        Action::Set(f, op) => {
+            let h = &mut hosts[host_of(on)?];
+            let before = h.facts.get(f).cloned();
+            match op {
+                SetOp::Assign(v) => {
+                    h.facts.insert(*f, v.clone());
+                }
+                SetOp::Add(m) => {
+                    let mut ms = match h.facts.get(f) {
+                        Some(Value::Set(ms)) => ms.clone(),
+                        _ => Vec::new(),
+                    };
+                    if !ms.contains(m) {
+                        ms.push(*m);
+                        ms.sort();
+                    }
+                    h.facts.insert(*f, Value::Set(ms));
+                }
+                SetOp::Drop(m) => {
+                    if let Some(Value::Set(ms)) = h.facts.get_mut(f) {
+                        ms.retain(|x| x != m);
+                    }
+                }
+            }
+            let same = h.facts.get(f).cloned() == before;
+            Ok(same.then(|| "already so".to_string()))
+        }
+    };
+    if let Some(h) = on {
+        hosts[h.idx()].settle(cat);
     }
+    result
 }
 
 /// The host an action's rules are judged on.
-fn rule_host(step: &Step) -> Option<HostIdx> {
+pub fn rule_host(step: &Step) -> Option<HostIdx> {
     match &step.action {
         Action::Move { to, .. } => Some(*to),
         _ => step.host,
     }
 }
 
-/// Runs `path` from `start` (the state of its existing host; other hosts start empty).
+/// The host a step's `if` reads: the rule host, else the first existing host.
+pub fn if_host(path: &MigrationPath, step: &Step) -> Option<HostIdx> {
+    rule_host(step).or_else(|| path.source_host())
+}
+
+/// The starting state of every host of a path: existing hosts from `starts` (in order; a
+/// missing one takes the first's state), new hosts empty but for `starts_with` and defaults.
+pub fn initial_hosts(cat: &Catalog, path: &MigrationPath, starts: &[HostState]) -> Vec<HostState> {
+    let mut existing = starts.iter();
+    let first = starts.first().cloned().unwrap_or_default();
+    path.hosts
+        .iter()
+        .map(|h| {
+            let mut s = if h.existing {
+                existing.next().cloned().unwrap_or_else(|| first.clone())
+            } else {
+                let mut s = HostState::default();
+                for x in &h.starts_with {
+                    s.apply_setting(x);
+                }
+                s.fill_defaults(cat);
+                s
+            };
+            s.role = h.role;
+            s.settle(cat);
+            s
+        })
+        .collect()
+}
+
+/// Runs `path` from `start` (the state of its first existing host; other existing hosts start
+/// the same; new hosts start empty).
 pub fn simulate(cat: &Catalog, path: &MigrationPath, start: &HostState) -> Simulation {
-    simulate_watching(cat, path, start, &[])
+    simulate_hosts(cat, path, std::slice::from_ref(start), &[])
 }
 
 /// The blockers a path's actions can trigger: the ones worth watching for "cleared by".
 pub fn relevant_blockers(cat: &Catalog, path: &MigrationPath) -> Vec<BlockerIdx> {
     let mut out: Vec<BlockerIdx> = Vec::new();
     for s in &path.steps {
-        for (c, _) in s.action.targets() {
-            for b in &cat.blockers_by_component[c.idx()] {
-                let v = cat.blockers[b.idx()].blocks.verb;
-                if (v == Verb::Any || v == s.action.verb()) && !out.contains(b) {
-                    out.push(*b);
-                }
+        let (bs, _, _) = candidate_rules(cat, &s.action);
+        for b in bs {
+            if cat.blockers[b.idx()].blocks.may_match(&s.action) && !out.contains(&b) {
+                out.push(b);
             }
         }
     }
+    out.sort();
     out
 }
 
 /// [`simulate`], also recording which of `watch` each step clears.
 pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState, watch: &[BlockerIdx]) -> Simulation {
-    let source = path.source_host();
-    let mut hosts = vec![HostState::default(); path.hosts.len()];
-    let mut start = start.clone();
-    start.settle(cat);
-    if let Some(s) = source {
-        hosts[s.idx()] = start.clone();
+    simulate_hosts(cat, path, std::slice::from_ref(start), watch)
+}
+
+/// The simulation itself, from the starting states of the existing hosts.
+pub fn simulate_hosts(cat: &Catalog, path: &MigrationPath, starts: &[HostState], watch: &[BlockerIdx]) -> Simulation {
+    run(cat, path, starts, watch, false)
+}
+
+/// [`simulate_hosts`], keeping the hosts' state after every step (to find which step caused a
+/// later failure).
+pub fn simulate_traced(cat: &Catalog, path: &MigrationPath, starts: &[HostState]) -> Simulation {
+    run(cat, path, starts, &[], true)
+}
+
+fn run(cat: &Catalog, path: &MigrationPath, starts: &[HostState], watch: &[BlockerIdx], trace: bool) -> Simulation {
+    let mut hosts = initial_hosts(cat, path, starts);
+    let mut snapshots = Vec::new();
+    if trace {
+        snapshots.push(hosts.clone());
     }
+    let source = path.source_host().unwrap_or(HostIdx(0));
+    let start = hosts.get(source.idx()).cloned().unwrap_or_default();
     let mut events = Vec::new();
     let mut stopped_at = None;
     let mut unsupported = false;
     let mut cleared = Vec::new();
     let mut in_scope = Vec::new();
     for (i, step) in path.steps.iter().enumerate() {
-        if !start.holds(&step.when) {
+        if trace && i > 0 {
+            snapshots.push(hosts.clone());
+        }
+        if !step.when.holds(cat, &start) {
             events.push(Event::Skipped { step: i });
             continue;
         }
+        if let Some(h) = if_host(path, step) {
+            if !step.if_.holds(cat, &hosts[h.idx()]) {
+                events.push(Event::SkippedIf { step: i });
+                continue;
+            }
+        }
         let on = rule_host(step);
         let verdict = match on {
-            Some(h) if step.action != Action::Manual => judge(cat, &step.action, &hosts[h.idx()]),
-            _ => Verdict::default(),
+            Some(h) => judge(cat, &step.action, step.via, &hosts[h.idx()]),
+            None => Verdict::default(),
         };
         in_scope.extend(verdict.in_scope.iter().map(|p| (i, *p)));
         let mut stop = false;
         for p in &verdict.unmet {
-            let satisfied_later = later_step_establishing(path, &start, i, &cat.prerequisites[p.idx()].requires);
+            let satisfied_later = later_step_establishing(cat, path, &start, i, &cat.prerequisites[p.idx()].requires);
             events.push(Event::PrereqUnmet { step: i, prereq: *p, satisfied_later });
             stop = true;
         }
@@ -477,7 +767,7 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
         }
         let watched_before: Vec<bool> = match on {
             Some(h) if !watch.is_empty() => {
-                watch.iter().map(|b| hosts[h.idx()].holds(&cat.blockers[b.idx()].when)).collect()
+                watch.iter().map(|b| cat.blockers[b.idx()].when.holds(cat, &hosts[h.idx()])).collect()
             }
             _ => Vec::new(),
         };
@@ -491,19 +781,24 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
             Ok(None) => events.push(Event::Applied { step: i }),
         }
         if let Some(h) = on {
-            for (b, before) in watch.iter().zip(&watched_before) {
-                if *before && !hosts[h.idx()].holds(&cat.blockers[b.idx()].when) {
-                    cleared.push((i, *b));
+            for e in &verdict.effects {
+                for a in &cat.effects[e.idx()].does {
+                    // An effect never stops a path: what cannot be done is simply not done.
+                    let _ = apply(cat, a, &mut hosts, Some(h));
                 }
+                events.push(Event::Effect { step: i, effect: *e });
             }
-        }
-        if let Some(h) = on {
             for b in &verdict.breaks {
                 let host = &mut hosts[h.idx()];
                 let comps: Vec<CompIdx> =
                     cat.blockers[b.idx()].breaks.iter().copied().filter(|c| host.version_of(*c).is_some()).collect();
                 host.broken.extend(comps.iter().copied());
                 events.push(Event::Broke { step: i, blocker: *b, comps });
+            }
+            for (b, before) in watch.iter().zip(&watched_before) {
+                if *before && !cat.blockers[b.idx()].when.holds(cat, &hosts[h.idx()]) {
+                    cleared.push((i, *b));
+                }
             }
         }
         for b in &verdict.unsupported {
@@ -514,7 +809,7 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
     let unmet_goals = if stopped_at.is_none() { unmet_goals(cat, path, &start, &hosts) } else { Vec::new() };
     let outcome = if stopped_at.is_some() {
         Outcome::Blocked
-    } else if hosts.iter().any(|h| !h.broken.is_empty()) {
+    } else if hosts.iter().any(|h| h.broken.iter().any(|c| h.present.contains_key(c))) {
         Outcome::Broken
     } else if !unmet_goals.is_empty() {
         Outcome::Incomplete
@@ -523,21 +818,28 @@ pub fn simulate_watching(cat: &Catalog, path: &MigrationPath, start: &HostState,
     } else {
         Outcome::Supported
     };
-    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals, cleared, in_scope }
+    Simulation { start, outcome, events, stopped_at, end: hosts, unmet_goals, cleared, in_scope, snapshots }
 }
 
 /// The first later step (applicable to `start`) whose action installs or upgrades a component
 /// that `requires` asks for.
-fn later_step_establishing(path: &MigrationPath, start: &HostState, after: usize, requires: &Cond) -> Option<usize> {
+fn later_step_establishing(
+    cat: &Catalog,
+    path: &MigrationPath,
+    start: &HostState,
+    after: usize,
+    requires: &Cond,
+) -> Option<usize> {
     let mut wanted = Vec::new();
-    requires.required_components(&mut wanted);
+    requires.required_components(cat, &mut wanted);
     path.steps.iter().enumerate().skip(after + 1).find_map(|(j, s)| {
-        if !start.holds(&s.when) {
+        if !s.when.holds(cat, start) {
             return None;
         }
         let provides = match &s.action {
             Action::Install(items) => items.iter().any(|(c, _)| wanted.contains(c)),
-            Action::Upgrade(c, _) => wanted.contains(c),
+            Action::Upgrade(c, _) | Action::Downgrade(c, _) => wanted.contains(c),
+            Action::Replace { new, .. } => wanted.contains(new),
             Action::Move { comps, .. } => comps.iter().any(|c| wanted.contains(c)),
             _ => false,
         };
@@ -548,12 +850,12 @@ fn later_step_establishing(path: &MigrationPath, start: &HostState, after: usize
 fn unmet_goals(cat: &Catalog, path: &MigrationPath, start: &HostState, hosts: &[HostState]) -> Vec<String> {
     let mut out = Vec::new();
     for g in &path.goal {
-        if !start.holds(&g.when) {
+        if !g.when.holds(cat, start) {
             continue;
         }
         let host = &hosts[g.host.idx()];
         let hid = &path.hosts[g.host.idx()].id;
-        if !host.holds(&g.require) {
+        if !g.require.holds(cat, host) {
             out.push(format!("`{hid}` should have `{}` but has {}", g.require.display(cat), host.describe(cat)));
         }
         for c in &g.keeps {
@@ -568,202 +870,17 @@ fn unmet_goals(cat: &Catalog, path: &MigrationPath, start: &HostState, hosts: &[
     out
 }
 
-/// Why starting states could not be enumerated.
-#[derive(Clone, Debug)]
-pub struct TooLarge {
-    pub count: u128,
-    /// The components enumerated and the size of each one's domain, largest first.
-    pub components: Vec<(CompIdx, usize)>,
-}
-
-/// Components whose presence can change what a path does, for enumerating its starting states.
-pub fn relevant_components(cat: &Catalog, path: &MigrationPath, extra: Option<&Cond>) -> Vec<CompIdx> {
-    let mut out = Vec::new();
-    path.applies_to.components(&mut out);
-    for c in &path.outcome {
-        c.when.components(&mut out);
-    }
-    for s in &path.steps {
-        s.when.components(&mut out);
-    }
-    for g in &path.goal {
-        g.when.components(&mut out);
-        for k in &g.keeps {
-            if !out.contains(k) {
-                out.push(*k);
-            }
-        }
-    }
-    if let Some(e) = extra {
-        e.components(&mut out);
-    }
-    // The scope conditions of every rule the path's actions can trigger. (Not `requires`:
-    // a path must establish its prerequisites itself rather than rely on luck.)
-    for s in &path.steps {
-        for (c, _) in s.action.targets() {
-            for b in &cat.blockers_by_component[c.idx()] {
-                let bl = &cat.blockers[b.idx()];
-                if bl.blocks.verb == Verb::Any || bl.blocks.verb == s.action.verb() {
-                    bl.when.components(&mut out);
-                }
-            }
-            for p in &cat.prereqs_by_component[c.idx()] {
-                let pr = &cat.prerequisites[p.idx()];
-                if pr.for_.verb == Verb::Any || pr.for_.verb == s.action.verb() {
-                    pr.when.components(&mut out);
-                }
-            }
-        }
-    }
-    // A constraint that touches these components brings in the ones whose absence could
-    // violate it (those under an even number of `not`s); absence satisfies the others best.
-    loop {
-        let before = out.len();
-        for k in &cat.constraints {
-            let mut mentioned = Vec::new();
-            k.require.components(&mut mentioned);
-            if mentioned.iter().any(|c| out.contains(c)) {
-                let mut positive = Vec::new();
-                k.require.positive_components(&mut positive);
-                for c in positive {
-                    if !out.contains(&c) {
-                        out.push(c);
-                    }
-                }
-            }
-        }
-        // A part is only meaningful with its parent.
-        for i in 0..out.len() {
-            if let Some(p) = cat.components[out[i].idx()].part_of {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
-            }
-        }
-        if out.len() == before {
-            break;
-        }
-    }
-    out.retain(|c| cat.components[c.idx()].derived.is_none());
-    out.sort();
-    out
-}
-
-/// Every concrete starting state of the existing host that `path.applies_to` (and `extra`, if
-/// given) admits and that satisfies the catalog's constraints.
-pub fn starting_states(
-    cat: &Catalog,
-    path: &MigrationPath,
-    extra: Option<&Cond>,
-    max: u64,
-) -> Result<Vec<HostState>, TooLarge> {
-    let comps = relevant_components(cat, path, extra);
-    let scope = match extra {
-        Some(e) => Cond::and(path.applies_to.clone(), e.clone()),
-        None => path.applies_to.clone(),
-    };
-    enumerate(cat, &comps, &scope, max)
-}
-
-/// Every assignment of `comps` (absent or one of their versions) satisfying `scope`, the
-/// constraints and `part_of`, with derived components settled.
-pub fn enumerate(cat: &Catalog, comps: &[CompIdx], scope: &Cond, max: u64) -> Result<Vec<HostState>, TooLarge> {
-    let domains: Vec<usize> = comps.iter().map(|c| cat.components[c.idx()].versions.len().max(1) + 1).collect();
-    let count: u128 = domains.iter().map(|d| *d as u128).product();
-    if count > max as u128 {
-        let mut components: Vec<(CompIdx, usize)> = comps.iter().copied().zip(domains.iter().copied()).collect();
-        components.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        return Err(TooLarge { count, components });
-    }
-    // Constraints that mention none of the enumerated components have the same value for
-    // every candidate (all their components absent): decide them once.
-    let mut relevant: Vec<&Cond> = Vec::new();
-    let mut mentioned = Vec::new();
-    for k in &cat.constraints {
-        mentioned.clear();
-        k.require.components(&mut mentioned);
-        if mentioned.iter().any(|c| comps.contains(c) || cat.components[c.idx()].derived.is_some()) {
-            relevant.push(&k.require);
-        } else if !HostState::default().holds(&k.require) {
-            return Ok(Vec::new());
-        }
-    }
-    let mut out = Vec::new();
-    let mut digits = vec![0usize; comps.len()];
-    loop {
-        let mut state = HostState::default();
-        for (i, d) in digits.iter().enumerate() {
-            if *d > 0 {
-                state.present.insert(comps[i], (*d - 1) as Ver);
-            }
-        }
-        state.settle(cat);
-        let parts_ok = state.present.keys().all(|c| match cat.components[c.idx()].part_of {
-            Some(p) => state.version_of(p).is_some(),
-            None => true,
-        });
-        if parts_ok && state.holds(scope) && relevant.iter().all(|k| state.holds(k)) {
-            out.push(state);
-        }
-        // Odometer increment.
-        let mut i = 0;
-        loop {
-            if i == digits.len() {
-                return Ok(out);
-            }
-            digits[i] += 1;
-            if digits[i] < domains[i] {
-                break;
-            }
-            digits[i] = 0;
-            i += 1;
-        }
-    }
-}
-
 /// A real host: every constraint holds and no part is present without its parent.
 pub fn admissible(cat: &Catalog, state: &HostState) -> bool {
     state.present.keys().all(|c| match cat.components[c.idx()].part_of {
         Some(p) => state.version_of(p).is_some(),
         None => true,
-    }) && cat.constraints.iter().all(|k| state.holds(&k.require))
+    }) && cat.constraints.iter().all(|k| k.require.holds(cat, state))
 }
 
 /// The constraints a state violates (for `plan`, which takes states from users).
 pub fn violated_constraints<'a>(cat: &'a Catalog, state: &HostState) -> Vec<&'a Constraint> {
-    cat.constraints.iter().filter(|k| !state.holds(&k.require)).collect()
-}
-
-/// Can `cond` hold on some host (ignoring constraints)? `None` when too many components to try.
-pub fn satisfiable(cat: &Catalog, cond: &Cond) -> Option<bool> {
-    let mut comps = Vec::new();
-    cond.components(&mut comps);
-    let domains: Vec<usize> = comps.iter().map(|c| cat.components[c.idx()].versions.len().max(1) + 1).collect();
-    let count: u128 = domains.iter().map(|d| *d as u128).product();
-    if count > 1 << 16 {
-        return None;
-    }
-    let mut digits = vec![0usize; comps.len()];
-    loop {
-        let f = |c: CompIdx| {
-            comps.iter().position(|x| *x == c).and_then(|i| (digits[i] > 0).then(|| (digits[i] - 1) as Ver))
-        };
-        if cond.eval(&f) {
-            return Some(true);
-        }
-        let mut i = 0;
-        loop {
-            if i == digits.len() {
-                return Some(false);
-            }
-            digits[i] += 1;
-            if digits[i] < domains[i] {
-                break;
-            }
-            digits[i] = 0;
-            i += 1;
-        }
-    }
+    cat.constraints.iter().filter(|k| !k.require.holds(cat, state)).collect()
 }
 
 /// A support matrix cell: what happens when `component@v` is installed on a clean host that
@@ -800,16 +917,16 @@ pub fn upgrade_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx
 pub fn complete(cat: &Catalog, host: &mut HostState) {
     host.settle(cat);
     for _ in 0..32 {
-        let violated = |h: &HostState| cat.constraints.iter().filter(|k| !h.holds(&k.require)).count();
+        let violated = |h: &HostState| cat.constraints.iter().filter(|k| !k.require.holds(cat, h)).count();
         let before = violated(host);
-        let Some(k) = cat.constraints.iter().find(|k| !host.holds(&k.require)) else { return };
+        let Some(k) = cat.constraints.iter().find(|k| !k.require.holds(cat, host)) else { return };
         let mut candidates = Vec::new();
-        k.require.positive_components(&mut candidates);
+        k.require.positive_components(cat, &mut candidates);
         let fix = candidates.into_iter().filter(|c| host.version_of(*c).is_none()).find_map(|c| {
             let mut trial = host.clone();
             trial.present.insert(c, cat.components[c.idx()].max_ver());
             trial.settle(cat);
-            (trial.holds(&k.require) && violated(&trial) < before).then_some(trial)
+            (k.require.holds(cat, &trial) && violated(&trial) < before).then_some(trial)
         });
         match fix {
             Some(t) => *host = t,
@@ -819,7 +936,7 @@ pub fn complete(cat: &Catalog, host: &mut HostState) {
 }
 
 fn cell(cat: &Catalog, action: &Action, host: &HostState) -> Cell {
-    let verdict = judge(cat, action, host);
+    let verdict = judge(cat, action, None, host);
     let blockers = |bs: &[BlockerIdx]| bs.iter().map(|b| Ref::Blocker(*b)).collect::<Vec<_>>();
     let (outcome, decided_by) = if !verdict.hard.is_empty() {
         (Outcome::Blocked, blockers(&verdict.hard))

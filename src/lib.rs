@@ -30,5 +30,6 @@ pub mod revision;
 pub mod serve;
 pub mod session;
 pub mod site;
+pub mod verify;
 
 pub use project::Project;

@@ -245,7 +245,8 @@ pub fn level_num(level: HeadingLevel) -> u8 {
 }
 
 /// The link schemes that point into the knowledge base.
-pub const SCHEMES: [&str; 5] = ["component", "blocker", "prerequisite", "path", "article"];
+pub const SCHEMES: [&str; 8] =
+    ["component", "blocker", "prerequisite", "path", "article", "fact", "condition", "effect"];
 
 /// Splits `blocker:foo#bar` into (`blocker`, `foo`, `Some("bar")`) if it uses one of our schemes.
 pub fn split_ref(dest: &str) -> Option<(&str, &str, Option<&str>)> {

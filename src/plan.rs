@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -35,9 +37,19 @@ pub struct RawEnvHost {
     pub id: S,
     #[serde(default)]
     pub title: Option<String>,
-    /// What is installed: `component` or `component@version` (roles are components).
+    /// What the host has: `component`, `component@version` (roles are components), and facts
+    /// as `fact = value` if you like them here rather than under `facts`.
+    #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub components: Vec<S>,
+    /// Typed facts: `ram: 8 GB`, `arch: x86_64`, `repos: (baseos, appstream)`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub facts: BTreeMap<String, S>,
+    /// Components that are installed but broken.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub broken: Vec<S>,
 }
 
 #[derive(Clone, Debug)]
@@ -81,12 +93,47 @@ pub fn load_environment(
         let mut state = HostState::default();
         for c in &h.components {
             match resolve::setting(cat, sources, origin, c) {
-                Ok((c, v)) => {
-                    state.present.insert(c, v);
-                }
+                Ok(x) => state.apply_setting(&x),
                 Err(d) => diags.push(d),
             }
         }
+        for (id, value) in &h.facts {
+            let vspan = origin.span(sources, &value.referenced, value.value.len());
+            match cat.fact_ids.get(id).copied() {
+                Some(_) => {
+                    let text = S {
+                        value: format!("{id} = {}", value.value),
+                        referenced: value.referenced,
+                        defined: value.defined,
+                    };
+                    match resolve::setting(cat, sources, origin, &text) {
+                        Ok(x) => state.apply_setting(&x),
+                        Err(mut d) => {
+                            d.span = vspan;
+                            diags.push(d)
+                        }
+                    }
+                }
+                None => {
+                    let mut d = Diagnostic::error(Code::UnknownComponent, vspan, format!("unknown fact `{id}`"));
+                    if let Some(sg) = resolve::suggest(id, cat.fact_ids.keys().map(String::as_str)) {
+                        d = d.with_hint(format!("did you mean `{sg}`?"));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        for b in &h.broken {
+            let text = S { value: format!("{} is broken", b.value), referenced: b.referenced, defined: b.defined };
+            match resolve::setting(cat, sources, origin, &text) {
+                Ok(x) => state.apply_setting(&x),
+                Err(mut d) => {
+                    d.span = origin.span(sources, &b.referenced, b.value.len());
+                    diags.push(d)
+                }
+            }
+        }
+        state.fill_defaults(cat);
         state.settle(cat);
         hosts.push(EnvHost {
             id: h.id.value.clone(),
@@ -177,7 +224,7 @@ pub fn assess(cat: &Catalog, host: &str, title: &str, state: &HostState, target:
     let mut blockers: Vec<(&Blocker, BlockerHit)> = cat
         .blockers
         .iter()
-        .filter(|b| state.holds(&b.when))
+        .filter(|b| state.holds(cat, &b.when))
         .map(|b| {
             let hit = BlockerHit {
                 id: b.id.clone(),
@@ -204,8 +251,12 @@ pub fn assess(cat: &Catalog, host: &str, title: &str, state: &HostState, target:
         })
         .collect();
     blockers.sort_by(|a, b| (a.0.severity, &a.0.title).cmp(&(b.0.severity, &b.0.title)));
-    let mut paths: Vec<PathResult> =
-        cat.paths.iter().filter(|p| state.holds(&p.applies_to)).map(|p| path_result(cat, p, &state, target)).collect();
+    let mut paths: Vec<PathResult> = cat
+        .paths
+        .iter()
+        .filter(|p| state.holds(cat, &p.applies_to))
+        .map(|p| path_result(cat, p, &state, target))
+        .collect();
     paths.sort_by(|a, b| {
         (!a.viable, a.steps.len(), a.minutes, &a.id).cmp(&(!b.viable, b.steps.len(), b.minutes, &b.id))
     });
@@ -221,9 +272,9 @@ pub fn assess(cat: &Catalog, host: &str, title: &str, state: &HostState, target:
 
 fn path_result(cat: &Catalog, p: &MigrationPath, state: &HostState, target: Option<&Cond>) -> PathResult {
     let sim = eval::simulate(cat, p, state);
-    let steps: Vec<usize> = (0..p.steps.len()).filter(|i| state.holds(&p.steps[*i].when)).map(|i| i + 1).collect();
+    let steps: Vec<usize> = sim.applicable_steps().into_iter().map(|i| i + 1).collect();
     let minutes = steps.iter().filter_map(|n| p.steps[n - 1].duration).sum();
-    let reached = target.is_none_or(|t| sim.end.iter().any(|h| h.holds(t)));
+    let reached = target.is_none_or(|t| sim.end.iter().any(|h| h.holds(cat, t)));
     let viable = sim.outcome == Outcome::Supported && reached;
     let fails_at = if sim.outcome == Outcome::Supported && reached {
         None
@@ -360,16 +411,17 @@ pub fn assistant_cases(cat: &Catalog, a: &Assistant) -> Vec<Case> {
     loop {
         let answers: Vec<Vec<usize>> = digits.iter().zip(&options).map(|(d, o)| o[*d].clone()).collect();
         let mut state = HostState::default();
-        for (c, v) in &a.base {
-            state.present.insert(*c, *v);
+        for x in &a.base {
+            state.apply_setting(x);
         }
         for (q, picked) in a.questions.iter().zip(&answers) {
             for i in picked {
-                for (c, v) in &q.answers[*i].sets {
-                    state.present.insert(*c, *v);
+                for x in &q.answers[*i].sets {
+                    state.apply_setting(x);
                 }
             }
         }
+        state.fill_defaults(cat);
         state.settle(cat);
         let key = a
             .questions

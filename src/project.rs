@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog;
 use crate::check::{self, CheckOptions};
-use crate::config::Config;
+use crate::config::{Config, Overrides};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::model::Catalog;
 
@@ -21,16 +21,18 @@ pub struct Project {
     pub diags: Diagnostics,
     /// How long each stage took, in order (`PATHBOOK_TIMINGS=1` prints them).
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// What the command line overrides, kept for reloads.
+    pub overrides: Overrides,
 }
 
 impl Project {
     /// Loads and resolves everything; problems are collected in `diags`.
     pub fn open(root: &Path) -> Project {
-        Project::open_cached(root, &mut catalog::load::ParseCache::default())
+        Project::open_cached(root, &mut catalog::load::ParseCache::default(), &Overrides::default())
     }
 
     /// [`Project::open`], re-parsing only files whose text is not in `cache`.
-    pub fn open_cached(root: &Path, cache: &mut catalog::load::ParseCache) -> Project {
+    pub fn open_cached(root: &Path, cache: &mut catalog::load::ParseCache, overrides: &Overrides) -> Project {
         let mut timings = Vec::new();
         let mut clock = std::time::Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, std::time::Duration)>| {
@@ -40,7 +42,10 @@ impl Project {
         let mut sources = SourceMap::default();
         let mut diags = Diagnostics::default();
         let config = match Config::load(root, &mut sources) {
-            Ok(c) => c,
+            Ok((c, warnings)) => {
+                diags.extend(warnings);
+                c
+            }
             Err(ds) => {
                 diags.extend(ds);
                 return Project {
@@ -51,6 +56,7 @@ impl Project {
                     rules_complete: false,
                     diags,
                     timings,
+                    overrides: overrides.clone(),
                 };
             }
         };
@@ -61,7 +67,8 @@ impl Project {
         // A rule file that failed to parse takes its ids with it: simulating the rest would
         // report mismatches caused by the missing rules. A broken article does not.
         let load_failed = loaded.rules_failed;
-        let (resolved, resolve_diags) = catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed);
+        let as_of = config.as_of(overrides);
+        let (resolved, resolve_diags) = catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed, as_of);
         diags.extend(resolve_diags);
         lap("resolve", &mut timings);
         Project {
@@ -72,12 +79,18 @@ impl Project {
             rules_complete: resolved.rules_complete && !load_failed,
             diags,
             timings,
+            overrides: overrides.clone(),
         }
     }
 
     /// Opens and runs every check of DESIGN.md §4.
     pub fn check(root: &Path) -> Project {
-        let mut p = Project::open(root);
+        Project::check_with(root, &Overrides::default())
+    }
+
+    /// [`Project::check`] with command-line overrides.
+    pub fn check_with(root: &Path, overrides: &Overrides) -> Project {
+        let mut p = Project::open_cached(root, &mut catalog::load::ParseCache::default(), overrides);
         p.run_checks();
         p
     }
@@ -87,7 +100,7 @@ impl Project {
         let p = self;
         let start = std::time::Instant::now();
         if let Some(config) = &p.config {
-            let opts = CheckOptions { max_states: config.check.max_states };
+            let opts = p.check_options();
             let clean = !p.diags.has_errors();
             let found = check::check(&p.catalog, p.rules_complete, clean, opts);
             p.diags.extend(found);
@@ -104,7 +117,8 @@ impl Project {
     }
 
     pub fn check_options(&self) -> CheckOptions {
-        CheckOptions { max_states: self.config.as_ref().map_or(65_536, |c| c.check.max_states) }
+        let limit = self.config.as_ref().and_then(|c| c.check.max_nodes);
+        CheckOptions { node_limit: limit.unwrap_or(crate::verify::sym::NODE_LIMIT).max(16) }
     }
 
     pub fn deny_warnings(&self) -> bool {

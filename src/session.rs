@@ -73,9 +73,14 @@ pub struct Session {
 impl Session {
     /// Loads, checks and (if there are no errors) renders the whole site.
     pub fn open(root: &Path) -> Session {
+        Session::open_with(root, &crate::config::Overrides::default())
+    }
+
+    /// [`Session::open`] with command-line overrides (kept for every reload).
+    pub fn open_with(root: &Path, overrides: &crate::config::Overrides) -> Session {
         let mut s = Session {
             root: root.to_path_buf(),
-            project: Project::open_cached(root, &mut ParseCache::default()),
+            project: Project::open_cached(root, &mut ParseCache::default(), overrides),
             cache: ParseCache::default(),
             hl: Highlighter::new(),
             state: None,
@@ -179,7 +184,8 @@ impl Session {
 
     /// Reloads everything (re-parsing only changed files) and re-renders what changed.
     fn full(&mut self) -> usize {
-        let mut project = Project::open_cached(&self.root, &mut self.cache);
+        let overrides = self.project.overrides.clone();
+        let mut project = Project::open_cached(&self.root, &mut self.cache, &overrides);
         project.run_checks();
         self.known = project.sources.files().map(|(_, f)| f.path.clone()).collect();
         self.project = project;
@@ -455,6 +461,9 @@ pub fn page_key(cat: &Catalog, r: &Ref) -> PageKey {
         Ref::Prerequisite(p) => PageKey::Prerequisite(cat.prerequisites[p.idx()].id.clone()),
         Ref::Path(p, _) => PageKey::Path(cat.paths[p.idx()].id.clone()),
         Ref::Article(a, _) => PageKey::Article(cat.articles[a.idx()].slug.clone()),
+        Ref::Fact(f) => PageKey::Fact(cat.facts[f.idx()].id.clone()),
+        Ref::Condition(c) => PageKey::Condition(cat.conditions[c.idx()].id.clone()),
+        Ref::Effect(e) => PageKey::Effect(cat.effects[e.idx()].id.clone()),
     }
 }
 

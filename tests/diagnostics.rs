@@ -213,11 +213,46 @@ fn pb012_prerequisite_paradox() {
 }
 
 #[test]
-fn pb013_state_space_too_large() {
+fn pb013_rules_that_interact_past_the_budget() {
+    // A blocker whose condition pairs every `a` with a `b` while `applies_to` mentions all the
+    // `a`s first: the classic diagram that grows with every pair. Under a tiny budget it is
+    // refused, naming the step and the rule.
     let kb = base();
-    kb.write("book.toml", "[book]\ntitle = \"F\"\n[check]\nmax-states = 2\n");
+    let n = 8;
+    let comps: String =
+        (0..n).map(|i| format!("  - {{id: a{i}, title: A{i}}}\n  - {{id: b{i}, title: B{i}}}\n")).collect();
+    let any_a: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
+    let pairs: Vec<String> = (0..n).map(|i| format!("(a{i} and b{i})")).collect();
+    kb.write(
+        "rules/pairs.yaml",
+        format!(
+            "components:\n{comps}blockers:\n  - id: pairs\n    title: Pairs\n    severity: hard\n    blocks: install feat\n    when: {}\n    sources: [{{title: t}}]\n",
+            pairs.join(" or ")
+        ),
+    );
+    kb.edit(
+        "rules/base.yaml",
+        "applies_to: os@v1 and not app",
+        &format!("applies_to: os@v1 and not app and ({})", any_a.join(" or ")),
+    );
+    kb.write("book.toml", "[book]\ntitle = \"F\"\n[check]\nmax-nodes = 40\n");
     let d = expect(&kb, "PB013");
     assert_eq!(d.at(), at(&kb, "rules/base.yaml", "os@v1 and not app"));
+    assert!(d.notes.iter().any(|n| n.contains("blocker `pairs`")), "names the rule: {d:?}");
+    // With the default budget the same catalog is decided.
+    kb.write("book.toml", "[book]\ntitle = \"F\"\n");
+    let (_, diags) = kb.check_json();
+    assert!(diags.iter().all(|d| d.code != "PB013"), "{diags:#?}");
+}
+
+#[test]
+fn max_states_is_read_with_a_warning_that_it_no_longer_limits_anything() {
+    let kb = base();
+    kb.write("book.toml", "[book]\ntitle = \"F\"\n[check]\nmax-states = 2\n");
+    let (status, diags) = kb.check_json();
+    assert_eq!(status, 0);
+    let d = diags.iter().find(|d| d.code == "PB020").expect("a warning");
+    assert_eq!((d.severity.as_str(), d.line), ("warning", 4));
 }
 
 #[test]

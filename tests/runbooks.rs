@@ -25,7 +25,11 @@ fn texts(doc: &Html, css: &str) -> Vec<String> {
 
 /// Every prerequisite the evaluator finds in scope for some starting state of the path.
 fn prerequisites_in_scope(cat: &Catalog, path: &MigrationPath) -> BTreeSet<PrereqIdx> {
-    let states = eval::starting_states(cat, path, None, 1 << 16).unwrap();
+    let states = pathbook::verify::starting_states(cat, path, 1 << 16)
+        .unwrap()
+        .into_iter()
+        .map(|mut h| h.remove(0))
+        .collect::<Vec<_>>();
     states.iter().flat_map(|s| eval::simulate(cat, path, s).in_scope.into_iter().map(|(_, p)| p)).collect()
 }
 

@@ -51,7 +51,11 @@ fn blocker(cat: &Catalog, id: &str) -> Ref {
 
 /// Outcome per role over every starting state the path admits.
 fn outcomes_by_role(cat: &Catalog, p: &MigrationPath) -> BTreeMap<&'static str, BTreeSet<Outcome>> {
-    let states = eval::starting_states(cat, p, None, 1 << 16).expect("enumerable");
+    let states = pathbook::verify::starting_states(cat, p, 1 << 16)
+        .expect("enumerable")
+        .into_iter()
+        .map(|mut h| h.remove(0))
+        .collect::<Vec<_>>();
     assert!(!states.is_empty());
     let mut out: BTreeMap<&str, BTreeSet<Outcome>> = BTreeMap::new();
     for s in &states {
@@ -99,7 +103,11 @@ fn supported_paths_work_for_every_role_they_apply_to() {
     }
     // Database portability needs a mailbox role on the server: hub-only servers are not in scope.
     let db = path(cat, "new-server-database-portability");
-    let states = eval::starting_states(cat, db, None, 1 << 16).unwrap();
+    let states = pathbook::verify::starting_states(cat, db, 1 << 16)
+        .unwrap()
+        .into_iter()
+        .map(|mut h| h.remove(0))
+        .collect::<Vec<_>>();
     assert!(states.iter().all(|s| s.version_of(cat.component_ids["mailbox-databases"]).is_some()));
 }
 
@@ -162,7 +170,11 @@ fn exchange_rtm_is_covered_and_rtm_cannot_go_on_2008() {
     let p = shipped();
     let cat = &p.catalog;
     let rebuild = path(cat, "rebuild-same-hardware");
-    let states = eval::starting_states(cat, rebuild, None, 1 << 16).unwrap();
+    let states = pathbook::verify::starting_states(cat, rebuild, 1 << 16)
+        .unwrap()
+        .into_iter()
+        .map(|mut h| h.remove(0))
+        .collect::<Vec<_>>();
     let ex = cat.component_ids["exchange-2007"];
     let versions: BTreeSet<u16> = states.iter().filter_map(|s| s.version_of(ex)).collect();
     assert_eq!(versions, BTreeSet::from([0, 1]), "both RTM and SP1 starting states are simulated");

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::model::{BlockerSeverity, ComponentKind, Outcome, Source};
+use crate::model::{BlockerSeverity, ComponentKind, Outcome, Risk, Source};
 
 pub type S = Spanned<String>;
 
@@ -20,9 +20,22 @@ pub type S = Spanned<String>;
 #[schemars(title = "pathbook catalog file")]
 pub struct CatalogFile {
     /// Anything that can be present on a host: an OS, an application, a feature, a service,
-    /// a server role, data.
+    /// a server role, data, hardware, firmware.
     #[serde(default)]
     pub components: Vec<RawComponent>,
+    /// Typed facts about a host: numbers with units (`ram`), enumerations (`arch`), sets
+    /// (`repos`).
+    #[serde(default)]
+    pub facts: Vec<RawFact>,
+    /// Named lists of values of one fact (`supported-cpus`), for `fact in list`.
+    #[serde(default)]
+    pub lists: Vec<RawList>,
+    /// Conditions with a name, usable in any condition by their id.
+    #[serde(default)]
+    pub conditions: Vec<RawNamedCondition>,
+    /// Ways an action can be done (`windows-update`, `media`), for `… via METHOD`.
+    #[serde(default)]
+    pub methods: Vec<RawMethod>,
     /// Facts every real starting state satisfies; the validator only simulates states that do.
     #[serde(default)]
     pub constraints: Vec<RawConstraint>,
@@ -32,6 +45,9 @@ pub struct CatalogFile {
     /// What must hold before an action, and when.
     #[serde(default)]
     pub prerequisites: Vec<RawPrerequisite>,
+    /// What an action also does, and when (an upgrade that switches SELinux to permissive).
+    #[serde(default)]
+    pub effects: Vec<RawEffect>,
     /// Step lists shared by several paths (`- use: procedure-id` in a path's steps).
     #[serde(default)]
     pub procedures: Vec<RawProcedure>,
@@ -55,7 +71,7 @@ pub struct RawAssistant {
     /// Markdown shown above the questions.
     #[serde(default)]
     pub intro: Option<String>,
-    /// Components every answer starts from, e.g. `[windows-server@2003]`.
+    /// What every answer starts from, e.g. `[windows-server@2003]` (settings as in `sets`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub base: Vec<S>,
@@ -90,7 +106,8 @@ pub struct RawAnswer {
     #[schemars(with = "String")]
     pub id: S,
     pub label: String,
-    /// Components this answer puts on the host (`id` or `id@version`).
+    /// What this answer puts on the host: `component`, `component@version`, `fact = value`
+    /// or `component is broken`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub sets: Vec<S>,
@@ -112,6 +129,13 @@ pub struct RawComponent {
     /// Display names for versions, e.g. `sp1: Service Pack 1`.
     #[serde(default)]
     pub version_titles: BTreeMap<String, String>,
+    /// Support dates per version, e.g. `11: {released: 2018-10-18, support_ends: 2023-11-09}`;
+    /// conditions can then ask `postgresql is end-of-life` (on the evaluation date).
+    #[serde(default)]
+    pub lifecycle: BTreeMap<String, RawLifecycle>,
+    /// Whether a clean install of the OS keeps it (default: only hardware and firmware do).
+    #[serde(default)]
+    pub survives_reinstall: Option<bool>,
     /// The component this one is part of: removed with it, installable only where it is.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -148,6 +172,151 @@ fn versions_schema(_: &mut SchemaGenerator) -> Schema {
 
 fn default_kind() -> ComponentKind {
     ComponentKind::Other
+}
+
+/// A version's support dates (`YYYY-MM-DD`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub released: Option<S>,
+    /// End of (mainstream) support.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub support_ends: Option<S>,
+    /// End of extended support; after it the version is end-of-life.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub extended_ends: Option<S>,
+}
+
+/// What a fact holds.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawFactType {
+    /// A number, with an optional `unit` (GB, GiB, MHz, h, %, …).
+    Number,
+    /// One of `values`.
+    Enum,
+    /// Any subset of `values`.
+    Set,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFact {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    #[serde(rename = "type")]
+    #[schemars(with = "RawFactType")]
+    pub ty: Spanned<RawFactType>,
+    /// Numbers: the unit values are written and shown in (`GB`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<S>,
+    /// Enumerations and sets: the possible values.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub values: Vec<S>,
+    /// What kind of thing it describes; decides whether a clean install keeps it (hardware
+    /// and firmware are kept; the default for facts is `hardware`).
+    #[serde(default)]
+    pub kind: Option<ComponentKind>,
+    #[serde(default)]
+    pub survives_reinstall: Option<bool>,
+    /// The value a host has when it does not say: `8 GB`, `x86_64`, `(a, b)`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub default: Option<S>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawList {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// The fact whose values it lists.
+    #[schemars(with = "String")]
+    pub of: S,
+    #[schemars(with = "Vec<String>")]
+    pub values: Vec<S>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedCondition {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// The condition; other conditions use it by its id.
+    #[schemars(with = "String")]
+    pub when: S,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMethod {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    #[schemars(with = "String")]
+    pub id: S,
+    pub title: String,
+    /// The action pattern it follows, e.g. `upgrade rhel@8`.
+    #[schemars(with = "String")]
+    pub on: S,
+    /// The condition on the host, before the action, under which it happens.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<S>,
+    /// What happens as well, after the action, in order: `set selinux = permissive`,
+    /// `remove unsigned-packages`, `break legacy-agent`, …
+    #[schemars(with = "Vec<String>")]
+    pub does: Vec<S>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub explanation: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -263,11 +432,21 @@ pub struct RawPath {
     #[schemars(with = "String")]
     pub applies_to: S,
     pub hosts: Vec<RawHost>,
+    /// Lower comes first when several paths work for a host (default 50).
+    #[serde(default)]
+    pub preference: Option<i64>,
+    /// `low`, `medium` (default) or `high`.
+    #[serde(default)]
+    pub risk: Option<Risk>,
+    /// How long users are without the service, e.g. `2h`, or `none`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub downtime: Option<S>,
     /// What must hold at the end, per host.
     #[serde(default)]
     pub goal: Vec<RawGoal>,
-    /// `supported`, `unsupported`, `broken`, `blocked`, or a list of `when` → `expect` cases
-    /// (first match wins; a case without `when` matches everything).
+    /// `supported`, `unsupported`, `broken`, `blocked`, `incomplete`, or a list of `when` →
+    /// `expect` cases (first match wins; a case without `when` matches everything).
     #[schemars(with = "RawOutcome")]
     pub outcome: Spanned<RawOutcome>,
     #[schemars(with = "Vec<RawStep>")]
@@ -287,6 +466,18 @@ pub struct RawHost {
     /// Existing hosts start in a state `applies_to` admits; new hosts start empty.
     #[serde(default)]
     pub existing: bool,
+    /// The host's role in the path; conditions can ask `role = …`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub role: Option<S>,
+    /// A second existing host: the states it may start in.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub applies_to: Option<S>,
+    /// A new host: what it starts with (`ram = 16 GB`, `tpm@2.0`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub starts_with: Vec<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -316,7 +507,7 @@ pub struct RawStep {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub id: Option<S>,
-    /// Include a procedure here (then only `host` and `when` may accompany it).
+    /// Include a procedure here (then only `host`, `when` and `if` may accompany it).
     #[serde(default, rename = "use")]
     #[schemars(with = "Option<String>")]
     pub use_: Option<S>,
@@ -325,14 +516,24 @@ pub struct RawStep {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub host: Option<S>,
-    /// `install C@v …`, `remove C …`, `upgrade C@v`, `move C … from H to H`, or `manual`.
+    /// `install C@v …`, `remove C …`, `upgrade C@v`, `downgrade C@v`, `repair C`, `replace A
+    /// with B@v`, `move C … from H to H`, `set F = v`, or `manual`; `… via METHOD`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub action: Option<S>,
-    /// Only for starting states where this holds (on the existing host).
+    /// Only for starting states where this holds (read on the first existing host's state at
+    /// the start of the path).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub when: Option<S>,
+    /// Only if this holds on the step's host just before the step (after the earlier steps).
+    #[serde(default, rename = "if")]
+    #[schemars(with = "Option<String>")]
+    pub if_: Option<S>,
+    /// How long after the step it can still be rolled back, e.g. `10d`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub rollback_window: Option<S>,
     /// Markdown: what to do, with commands in fenced code blocks.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -380,7 +581,9 @@ impl<'de> Deserialize<'de> for RawOutcome {
         impl<'de> Visitor<'de> for V {
             type Value = RawOutcome;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`supported`, `unsupported`, `broken`, `blocked`, or a list of `when`/`expect` cases")
+                f.write_str(
+                    "`supported`, `unsupported`, `broken`, `blocked`, `incomplete`, or a list of `when`/`expect` cases",
+                )
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawOutcome, A::Error> {
                 let mut cases = Vec::new();

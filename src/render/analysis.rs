@@ -1,103 +1,151 @@
-//! What the evaluator says about each path, summarised for pages: how many starting states
-//! were simulated, the outcomes grouped with an example and the deciding rules, which blockers
-//! each step clears and which fire.
-
-use std::collections::BTreeMap;
+//! What the engine says about each path, summarised for pages: how many starting states there
+//! are, the outcomes grouped by what decided them (a count and one readable example each),
+//! which blockers each step clears in the states where the path works, which fire where.
 
 use rayon::prelude::*;
 
-use crate::eval::{self, Event, HostState};
+use crate::eval::{self, HostState};
 use crate::model::*;
+use crate::verify;
+
+/// At most this many outcome groups per path: a person reads a screenful, not a state space.
+pub const MAX_GROUPS: usize = 12;
 
 #[derive(Clone, Debug)]
 pub struct OutcomeGroup {
     pub outcome: Outcome,
-    pub count: usize,
+    /// How many starting states, formatted (`1,024`).
+    pub count: String,
     pub example: HostState,
     pub decided_by: Vec<Ref>,
     pub stopped_at: Option<usize>,
+    /// Minutes of the example's steps.
+    pub minutes: u32,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PathSummary {
-    pub states: usize,
+    /// How many starting states the path admits, formatted; "0" when it applies to none.
+    pub states: String,
+    pub none: bool,
     pub too_large: bool,
     pub groups: Vec<OutcomeGroup>,
-    /// `(step, blocker)`: the step makes the blocker's condition stop holding.
+    /// Groups left out beyond [`MAX_GROUPS`] (their states are in `check --format json`).
+    pub more_groups: usize,
+    /// `(step, blocker)`: in states where the path works, the step makes the blocker's
+    /// condition stop holding.
     pub clears: Vec<(usize, BlockerIdx)>,
     /// `(step, blocker)`: the blocker fires at that step in some starting state.
     pub fires: Vec<(usize, BlockerIdx)>,
-    /// Shortest and longest total of the step estimates over the starting states.
+    /// Shortest and longest total of the step estimates over the groups' examples.
     pub minutes: (u32, u32),
     /// `(step, prerequisite)`: in scope at that step for some starting state.
     pub prereqs: Vec<(usize, PrereqIdx)>,
 }
 
-pub fn analyze(cat: &Catalog, max_states: u64) -> Vec<PathSummary> {
-    cat.paths.par_iter().map(|p| analyze_path(cat, p, max_states)).collect()
+pub fn analyze(cat: &Catalog) -> Vec<PathSummary> {
+    cat.paths.par_iter().map(|p| analyze_path(cat, p)).collect()
 }
 
-fn analyze_path(cat: &Catalog, path: &MigrationPath, max_states: u64) -> PathSummary {
-    let Ok(states) = eval::starting_states(cat, path, None, max_states) else {
+fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
+    let Ok(mut run) = verify::run(cat, path, &[], verify::sym::NODE_LIMIT) else {
         return PathSummary { too_large: true, ..PathSummary::default() };
     };
-    let watch = eval::relevant_blockers(cat, path);
-    let mut groups: BTreeMap<(Outcome, Option<usize>, Vec<String>), OutcomeGroup> = BTreeMap::new();
-    let mut clears = Vec::new();
-    let mut fires = Vec::new();
+    let total = run.eng.count(&run.domain);
+    let mut s =
+        PathSummary { states: crate::check::states(&total), none: run.domain.is_false(), ..PathSummary::default() };
+    if s.none {
+        return s;
+    }
+    let works = run.outcome(Outcome::Supported);
+    for (i, info) in run.steps.clone().iter().enumerate() {
+        for (b, _) in &info.fires {
+            s.fires.push((i, *b));
+        }
+        for (p, _) in &info.in_scope {
+            s.prereqs.push((i, *p));
+        }
+        for (b, set) in &info.cleared {
+            let x = run.eng.and(set, &works);
+            if !x.is_false() {
+                s.clears.push((i, *b));
+            }
+        }
+    }
+    s.fires.sort();
+    s.fires.dedup();
+    s.prereqs.sort();
+    s.prereqs.dedup();
+    s.clears.sort();
+    s.clears.dedup();
+    // Groups: blocked by where and why it stops; the other outcomes by the first rule that
+    // decided them.
+    let mut sets: Vec<(Outcome, biodivine_lib_bdd::Bdd)> = Vec::new();
+    for (o, set) in run.outcomes.clone() {
+        if set.is_false() {
+            continue;
+        }
+        let mut rest = set.clone();
+        for info in run.steps.clone() {
+            let mut causes: Vec<biodivine_lib_bdd::Bdd> = match o {
+                Outcome::Blocked => {
+                    let mut c = info.stops.clone();
+                    c.sort_by(|a, b| a.0.cmp(&b.0));
+                    c.into_iter().map(|(_, b)| b).collect()
+                }
+                Outcome::Broken => info
+                    .fires
+                    .iter()
+                    .filter(|(b, _)| cat.blockers[b.idx()].severity == BlockerSeverity::Breaks)
+                    .map(|(_, b)| b.clone())
+                    .collect(),
+                Outcome::Unsupported => info
+                    .fires
+                    .iter()
+                    .filter(|(b, _)| cat.blockers[b.idx()].severity == BlockerSeverity::Unsupported)
+                    .map(|(_, b)| b.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for c in causes.drain(..) {
+                let g = run.eng.and(&rest, &c);
+                if !g.is_false() {
+                    rest = run.eng.and_not(&rest, &g);
+                    sets.push((o, g));
+                }
+            }
+        }
+        if !rest.is_false() {
+            sets.push((o, rest));
+        }
+    }
+    s.more_groups = sets.len().saturating_sub(MAX_GROUPS);
     let mut minutes = (u32::MAX, 0);
-    let mut prereqs = Vec::new();
-    for s in &states {
-        let sim = eval::simulate_watching(cat, path, s, &watch);
+    for (o, set) in sets.into_iter().take(MAX_GROUPS) {
+        let Some(starts) = run.witness(&set) else { continue };
+        let sim = eval::simulate_hosts(cat, path, &starts, &[]);
         let total: u32 = path
             .steps
             .iter()
             .enumerate()
-            .filter(|(i, step)| sim.start.holds(&step.when) && sim.stopped_at.is_none_or(|stop| *i <= stop))
+            .filter(|(i, _)| sim.applicable_steps().contains(i) && sim.stopped_at.is_none_or(|stop| *i <= stop))
             .filter_map(|(_, step)| step.duration)
             .sum();
         minutes = (minutes.0.min(total), minutes.1.max(total));
-        for c in &sim.cleared {
-            if !clears.contains(c) {
-                clears.push(*c);
-            }
-        }
-        for p in &sim.in_scope {
-            if !prereqs.contains(p) {
-                prereqs.push(*p);
-            }
-        }
-        for e in &sim.events {
-            let hit = match e {
-                Event::Blocked { step, blocker }
-                | Event::Broke { step, blocker, .. }
-                | Event::Unsupported { step, blocker }
-                | Event::Warned { step, blocker } => Some((*step, *blocker)),
-                _ => None,
-            };
-            if let Some(h) = hit {
-                if !fires.contains(&h) {
-                    fires.push(h);
-                }
-            }
-        }
-        let decided_by: Vec<Ref> = sim.decisive().iter().filter_map(|e| e.rule()).collect();
-        let key = (sim.outcome, sim.stopped_at, decided_by.iter().map(|r| cat.ref_label(r)).collect());
-        groups.entry(key).and_modify(|g| g.count += 1).or_insert(OutcomeGroup {
-            outcome: sim.outcome,
-            count: 1,
+        let count =
+            crate::check::states(&run.eng.count(&set)).replace(" starting states", "").replace(" starting state", "");
+        s.groups.push(OutcomeGroup {
+            outcome: o,
+            count,
             example: sim.start.clone(),
-            decided_by,
+            decided_by: sim.decisive().iter().filter_map(|e| e.rule()).collect(),
             stopped_at: sim.stopped_at,
+            minutes: total,
         });
     }
-    clears.sort();
-    fires.sort();
-    prereqs.sort();
-    let mut groups: Vec<OutcomeGroup> = groups.into_values().collect();
-    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.outcome.cmp(&b.outcome)));
-    if states.is_empty() {
+    if minutes.0 == u32::MAX {
         minutes = (0, 0);
     }
-    PathSummary { states: states.len(), too_large: false, groups, clears, fires, minutes, prereqs }
+    s.minutes = minutes;
+    s
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Renderer;
 use super::links::cond_html;
 use super::pages::PageOut;
-use crate::model::{Assistant, Catalog, Cond};
+use crate::model::{Assistant, Catalog, Cond, Setting};
 use crate::plan::{self, BlockerHit, HostAssessment, PathResult};
 
 #[derive(Serialize)]
@@ -45,7 +45,7 @@ impl Renderer<'_> {
                     .map(|x| AnswerVm {
                         id: &x.id,
                         label: &x.label,
-                        sets: x.sets.iter().map(|(c, v)| setting_label(self.cat, *c, *v)).collect(),
+                        sets: x.sets.iter().map(|x| setting_label(self.cat, x)).collect(),
                     })
                     .collect(),
             })
@@ -87,7 +87,7 @@ impl Renderer<'_> {
     }
 
     fn root_labels(&self, a: &Assistant) -> Vec<String> {
-        a.base.iter().map(|(c, v)| setting_label(self.cat, *c, *v)).collect()
+        a.base.iter().map(|x| setting_label(self.cat, x)).collect()
     }
 
     /// `plan --format html` without `--path`: the assessment as a standalone page.
@@ -183,7 +183,14 @@ fn assistant_json<'a>(
 }
 
 /// `id@version` (or `id`): how an environment file names a component on a host.
-fn setting_label(cat: &Catalog, c: crate::model::CompIdx, v: crate::model::Ver) -> String {
-    let comp = &cat.components[c.idx()];
-    if comp.is_versioned() { format!("{}@{}", comp.id, comp.versions[v as usize].id) } else { comp.id.clone() }
+/// A setting as the catalog writes it: `os@v2`, `ram = 8 GB`, `x is broken`.
+pub fn setting_label(cat: &Catalog, s: &Setting) -> String {
+    match s {
+        Setting::Comp(c, v) => cat.components[c.idx()].label(*v),
+        Setting::Fact(f, v) => {
+            let fact = &cat.facts[f.idx()];
+            format!("{} = {}", fact.id, fact.show(v))
+        }
+        Setting::Broken(c) => format!("{} is broken", cat.components[c.idx()].id),
+    }
 }

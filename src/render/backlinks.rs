@@ -1,6 +1,6 @@
 //! "Referenced by": for every entity, what points at it — articles (links, recommendations),
-//! paths (step references, actions, conditions), rules (patterns, conditions, Markdown links)
-//! and components (`part_of`, `derived`).
+//! paths (step references, actions, conditions), rules and effects (patterns, conditions,
+//! Markdown links), named conditions, and components (`part_of`, `derived`).
 
 use std::collections::HashMap;
 
@@ -20,73 +20,98 @@ pub struct Backlinks {
     map: HashMap<Ref, Vec<Ref>>,
 }
 
+/// What a condition names directly: components, facts, named conditions.
+pub fn cond_refs(c: &Cond, out: &mut Vec<Ref>) {
+    match c {
+        Cond::Present(x) | Cond::Versions(x, ..) | Cond::Phase(x, ..) | Cond::Broken(x) => out.push(Ref::Component(*x)),
+        Cond::Num(f, ..) | Cond::OneOf(f, _) | Cond::Has(f, _) => out.push(Ref::Fact(*f)),
+        Cond::NumFacts(a, _, b) => out.extend([Ref::Fact(*a), Ref::Fact(*b)]),
+        Cond::Named(n) => out.push(Ref::Condition(*n)),
+        Cond::Not(c) => cond_refs(c, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_refs(c, out)),
+        Cond::True | Cond::False | Cond::Role(_) => {}
+    }
+}
+
+/// What an action or pattern names: components and facts.
+fn action_refs(a: &Action, out: &mut Vec<Ref>) {
+    out.extend(a.targets().iter().map(|(c, _)| Ref::Component(*c)));
+    out.extend(a.fact().map(Ref::Fact));
+}
+
+fn pattern_refs(p: &Pattern, out: &mut Vec<Ref>) {
+    out.extend(p.targets.iter().map(|(c, _)| Ref::Component(*c)));
+    out.extend(p.facts.iter().map(|f| Ref::Fact(*f)));
+}
+
 impl Backlinks {
     pub fn build(cat: &Catalog) -> Backlinks {
         let mut b = Backlinks::default();
-        let mut comps = Vec::new();
+        let mut to: Vec<Ref> = Vec::new();
+        let add_all = |b: &mut Backlinks, me: &Ref, to: &mut Vec<Ref>, links: &[(Ref, crate::diag::Span)]| {
+            for t in to.drain(..) {
+                b.add(me, t);
+            }
+            for (r, _) in links {
+                b.add(me, r.clone());
+            }
+        };
         for (i, c) in cat.components.iter().enumerate() {
             let me = Ref::Component(CompIdx(i as u32));
-            if let Some(p) = c.part_of {
-                b.add(&me, Ref::Component(p));
-            }
+            to.extend(c.part_of.map(Ref::Component));
             if let Some(d) = &c.derived {
-                comps.clear();
-                d.components(&mut comps);
-                for x in &comps {
-                    b.add(&me, Ref::Component(*x));
-                }
+                cond_refs(d, &mut to);
             }
-            for (r, _) in &c.links {
-                b.add(&me, r.clone());
-            }
+            add_all(&mut b, &me, &mut to, &c.links);
+        }
+        for (i, f) in cat.facts.iter().enumerate() {
+            let me = Ref::Fact(FactIdx(i as u32));
+            add_all(&mut b, &me, &mut to, &f.links);
+        }
+        for (i, n) in cat.conditions.iter().enumerate() {
+            let me = Ref::Condition(NamedIdx(i as u32));
+            cond_refs(&n.when, &mut to);
+            add_all(&mut b, &me, &mut to, &n.links);
         }
         for (i, bl) in cat.blockers.iter().enumerate() {
             let me = Ref::Blocker(BlockerIdx(i as u32));
-            comps.clear();
-            bl.when.components(&mut comps);
-            comps.extend(bl.blocks.targets.iter().map(|(c, _)| *c));
-            comps.extend(bl.breaks.iter().copied());
-            for x in &comps {
-                b.add(&me, Ref::Component(*x));
-            }
-            for (r, _) in &bl.links {
-                b.add(&me, r.clone());
-            }
+            cond_refs(&bl.when, &mut to);
+            pattern_refs(&bl.blocks, &mut to);
+            to.extend(bl.breaks.iter().map(|c| Ref::Component(*c)));
+            add_all(&mut b, &me, &mut to, &bl.links);
         }
         for (i, p) in cat.prerequisites.iter().enumerate() {
             let me = Ref::Prerequisite(PrereqIdx(i as u32));
-            comps.clear();
-            p.when.components(&mut comps);
-            p.requires.components(&mut comps);
-            comps.extend(p.for_.targets.iter().map(|(c, _)| *c));
-            for x in &comps {
-                b.add(&me, Ref::Component(*x));
+            cond_refs(&p.when, &mut to);
+            cond_refs(&p.requires, &mut to);
+            pattern_refs(&p.for_, &mut to);
+            add_all(&mut b, &me, &mut to, &p.links);
+        }
+        for (i, e) in cat.effects.iter().enumerate() {
+            let me = Ref::Effect(EffectIdx(i as u32));
+            cond_refs(&e.when, &mut to);
+            pattern_refs(&e.on, &mut to);
+            for a in &e.does {
+                action_refs(a, &mut to);
             }
-            for (r, _) in &p.links {
-                b.add(&me, r.clone());
-            }
+            add_all(&mut b, &me, &mut to, &e.links);
         }
         for (i, p) in cat.paths.iter().enumerate() {
             let me = Ref::Path(PathIdx(i as u32), None);
-            comps.clear();
-            p.applies_to.components(&mut comps);
+            cond_refs(&p.applies_to, &mut to);
             for s in &p.steps {
-                comps.extend(s.action.targets().iter().map(|(c, _)| *c));
-                s.when.components(&mut comps);
+                action_refs(&s.action, &mut to);
+                cond_refs(&s.when, &mut to);
+                cond_refs(&s.if_, &mut to);
                 for (r, _) in &s.refs {
-                    b.add(&me, r.clone());
+                    to.push(r.clone());
                 }
             }
             for g in &p.goal {
-                g.require.components(&mut comps);
-                comps.extend(g.keeps.iter().copied());
+                cond_refs(&g.require, &mut to);
+                to.extend(g.keeps.iter().map(|c| Ref::Component(*c)));
             }
-            for x in &comps {
-                b.add(&me, Ref::Component(*x));
-            }
-            for (r, _) in &p.links {
-                b.add(&me, r.clone());
-            }
+            add_all(&mut b, &me, &mut to, &p.links);
         }
         for (i, a) in cat.articles.iter().enumerate() {
             let me = Ref::Article(ArticleIdx(i as u32), None);
@@ -156,6 +181,9 @@ fn ref_index(r: &Ref) -> u32 {
         Ref::Prerequisite(p) => p.0,
         Ref::Path(p, _) => p.0,
         Ref::Article(a, _) => a.0,
+        Ref::Fact(f) => f.0,
+        Ref::Condition(c) => c.0,
+        Ref::Effect(e) => e.0,
     }
 }
 
@@ -165,6 +193,9 @@ fn kind_rank(r: &Ref) -> u8 {
         Ref::Path(..) => 1,
         Ref::Blocker(_) => 2,
         Ref::Prerequisite(_) => 3,
-        Ref::Component(_) => 4,
+        Ref::Effect(_) => 4,
+        Ref::Condition(_) => 5,
+        Ref::Component(_) => 6,
+        Ref::Fact(_) => 7,
     }
 }

@@ -1,10 +1,11 @@
 //! The site's URL scheme and HTML for references. Every URL here is relative to the site root;
 //! pages prefix it with their own `root` (`../` per level) so the output works from `file://`,
-//! from `/` and from any sub-path.
+//! from `/` and from any sub-path. Every id and title that lands in an attribute or text goes
+//! through `escape_html`, ids included (they are validated, but the discipline is one rule).
 
 use crate::model::*;
 
-use super::escape_html;
+use super::escape_html as esc;
 
 /// URL of an entity page, relative to the site root.
 pub fn url(cat: &Catalog, r: &Ref) -> String {
@@ -18,6 +19,9 @@ pub fn url(cat: &Catalog, r: &Ref) -> String {
         Ref::Prerequisite(p) => format!("prerequisites/{}.html", cat.prerequisites[p.idx()].id),
         Ref::Path(p, a) => with(format!("paths/{}.html", cat.paths[p.idx()].id), a),
         Ref::Article(x, a) => with(format!("articles/{}.html", cat.articles[x.idx()].slug), a),
+        Ref::Fact(f) => format!("facts/{}.html", cat.facts[f.idx()].id),
+        Ref::Condition(c) => format!("conditions/{}.html", cat.conditions[c.idx()].id),
+        Ref::Effect(e) => format!("effects/{}.html", cat.effects[e.idx()].id),
     }
 }
 
@@ -42,54 +46,120 @@ pub fn kind_of(r: &Ref) -> &'static str {
         Ref::Prerequisite(_) => "prerequisite",
         Ref::Path(..) => "path",
         Ref::Article(..) => "article",
+        Ref::Fact(_) => "fact",
+        Ref::Condition(_) => "condition",
+        Ref::Effect(_) => "effect",
     }
+}
+
+/// A link to an entity, showing its id; the title on hover.
+fn id_link(href: &str, id: &str, title: &str, root: &str) -> String {
+    format!("<a class=\"cid\" href=\"{}{}\" title=\"{}\">{}</a>", esc(root), esc(href), esc(title), esc(id))
 }
 
 fn comp_link(cat: &Catalog, c: CompIdx, root: &str) -> String {
     let comp = &cat.components[c.idx()];
-    format!(
-        "<a class=\"cid\" href=\"{root}components/{id}.html\" title=\"{title}\">{id}</a>",
-        id = comp.id,
-        title = escape_html(&comp.title)
-    )
+    id_link(&url(cat, &Ref::Component(c)), &comp.id, &comp.title, root)
+}
+
+fn fact_link(cat: &Catalog, f: FactIdx, root: &str) -> String {
+    let fact = &cat.facts[f.idx()];
+    id_link(&url(cat, &Ref::Fact(f)), &fact.id, &fact.title, root)
+}
+
+fn op(word: &str) -> String {
+    format!("<span class=\"op\">{}</span>", esc(word))
 }
 
 fn ver(cat: &Catalog, c: CompIdx, v: Ver) -> &str {
-    &cat.components[c.idx()].versions[v as usize].id
+    cat.components[c.idx()].versions.get(v as usize).map_or("?", |x| x.id.as_str())
 }
 
-/// A condition in the condition language, with every component id linked.
+fn values(cat: &Catalog, f: FactIdx, vs: &[u32]) -> String {
+    let ty = &cat.facts[f.idx()].ty;
+    vs.iter().filter_map(|v| ty.values().get(*v as usize)).map(|v| esc(v)).collect::<Vec<_>>().join(", ")
+}
+
+/// A condition in the condition language, with every component, fact and named condition
+/// linked.
 pub fn cond_html(cat: &Catalog, cond: &Cond, root: &str) -> String {
     fn go(cat: &Catalog, cond: &Cond, root: &str, top: bool, out: &mut String) {
         match cond {
             Cond::True => out.push_str("always"),
+            Cond::False => out.push_str("never"),
             Cond::Present(c) => out.push_str(&comp_link(cat, *c, root)),
             Cond::Versions(c, lo, hi) => {
                 out.push_str(&comp_link(cat, *c, root));
-                let max = cat.components[c.idx()].max_ver();
-                let spec = if lo == hi {
-                    format!("@{}", ver(cat, *c, *lo))
-                } else if *hi == max {
-                    format!("@&gt;={}", ver(cat, *c, *lo))
-                } else if *lo == 0 {
-                    format!("@&lt;={}", ver(cat, *c, *hi))
+                let spec = version_spec(&cat.components[c.idx()], *lo, *hi);
+                out.push_str(&format!("<span class=\"ver\">{}</span>", esc(&spec)));
+            }
+            Cond::Phase(c, ..) | Cond::Broken(c) => {
+                let text = cond.display(cat).to_string();
+                let rest = text.strip_prefix(cat.components[c.idx()].id.as_str()).unwrap_or("");
+                out.push_str(&comp_link(cat, *c, root));
+                out.push(' ');
+                out.push_str(&op(rest.trim()));
+            }
+            Cond::Num(f, o, k) => {
+                out.push_str(&fact_link(cat, *f, root));
+                out.push_str(&format!(
+                    " {} <span class=\"ver\">{}</span>",
+                    op(o.as_str()),
+                    esc(&cat.facts[f.idx()].show_num(k.0))
+                ));
+            }
+            Cond::NumFacts(a, o, b) => {
+                out.push_str(&format!("{} {} {}", fact_link(cat, *a, root), op(o.as_str()), fact_link(cat, *b, root)));
+            }
+            Cond::OneOf(f, vs) if vs.len() == 1 => {
+                out.push_str(&format!(
+                    "{} {} <span class=\"ver\">{}</span>",
+                    fact_link(cat, *f, root),
+                    op("="),
+                    values(cat, *f, vs)
+                ));
+            }
+            Cond::OneOf(f, vs) => {
+                out.push_str(&format!(
+                    "{} {} <span class=\"ver\">({})</span>",
+                    fact_link(cat, *f, root),
+                    op("in"),
+                    values(cat, *f, vs)
+                ));
+            }
+            Cond::Has(f, m) => {
+                out.push_str(&format!(
+                    "{} {} <span class=\"ver\">{}</span>",
+                    fact_link(cat, *f, root),
+                    op("has"),
+                    values(cat, *f, &[*m])
+                ));
+            }
+            Cond::Role(rs) => {
+                let names: Vec<String> = rs.iter().map(|r| esc(&cat.roles[r.idx()])).collect();
+                if names.len() == 1 {
+                    out.push_str(&format!("role {} <span class=\"ver\">{}</span>", op("="), names[0]));
                 } else {
-                    format!("@{}..{}", ver(cat, *c, *lo), ver(cat, *c, *hi))
-                };
-                out.push_str(&format!("<span class=\"ver\">{spec}</span>"));
+                    out.push_str(&format!("role {} <span class=\"ver\">({})</span>", op("in"), names.join(", ")));
+                }
+            }
+            Cond::Named(n) => {
+                let nc = &cat.conditions[n.idx()];
+                out.push_str(&id_link(&url(cat, &Ref::Condition(*n)), &nc.id, &nc.title, root));
             }
             Cond::Not(c) => {
-                out.push_str("<span class=\"op\">not</span> ");
+                out.push_str(&op("not"));
+                out.push(' ');
                 go(cat, c, root, false, out);
             }
             Cond::And(cs) | Cond::Or(cs) => {
-                let op = if matches!(cond, Cond::And(_)) { "and" } else { "or" };
+                let word = if matches!(cond, Cond::And(_)) { "and" } else { "or" };
                 if !top {
                     out.push('(');
                 }
                 for (i, c) in cs.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(&format!(" <span class=\"op\">{op}</span> "));
+                        out.push_str(&format!(" {} ", op(word)));
                     }
                     go(cat, c, root, false, out);
                 }
@@ -104,48 +174,83 @@ pub fn cond_html(cat: &Catalog, cond: &Cond, root: &str) -> String {
     format!("<code class=\"cond\">{out}</code>")
 }
 
+/// `via METHOD`, the method's title on hover.
+fn via_html(cat: &Catalog, m: Option<MethodIdx>) -> String {
+    match m {
+        Some(m) => {
+            let method = &cat.methods[m.idx()];
+            format!(" {} <span class=\"method\" title=\"{}\">{}</span>", op("via"), esc(&method.title), esc(&method.id))
+        }
+        None => String::new(),
+    }
+}
+
 /// An action with its components linked.
-pub fn action_html(cat: &Catalog, action: &Action, hosts: &[Host], root: &str) -> String {
+pub fn action_html(cat: &Catalog, action: &Action, via: Option<MethodIdx>, hosts: &[Host], root: &str) -> String {
     let item = |(c, v): &(CompIdx, Option<Ver>)| match v {
-        Some(v) => format!("{}<span class=\"ver\">@{}</span>", comp_link(cat, *c, root), ver(cat, *c, *v)),
+        Some(v) => format!("{}<span class=\"ver\">@{}</span>", comp_link(cat, *c, root), esc(ver(cat, *c, *v))),
         None => comp_link(cat, *c, root),
     };
+    let verb = |v: &str| format!("<span class=\"verb\">{}</span>", esc(v));
+    let host = |h: &HostIdx| esc(hosts.get(h.idx()).map_or("?", |x| x.id.as_str()));
     let inner = match action {
         Action::Manual => return "<span class=\"manual\">manual step</span>".to_string(),
         Action::Move { comps, from, to } => format!(
-            "<span class=\"verb\">move</span> {} <span class=\"op\">from</span> {} <span class=\"op\">to</span> {}",
+            "{} {} {} {} {} {}",
+            verb("move"),
             comps.iter().map(|c| comp_link(cat, *c, root)).collect::<Vec<_>>().join(" "),
-            escape_html(&hosts[from.idx()].id),
-            escape_html(&hosts[to.idx()].id)
+            op("from"),
+            host(from),
+            op("to"),
+            host(to)
         ),
+        Action::Replace { old, new, ver: v } => {
+            format!("{} {} {} {}", verb("replace"), comp_link(cat, *old, root), op("with"), item(&(*new, *v)))
+        }
+        Action::Set(f, o) => {
+            let fact = &cat.facts[f.idx()];
+            let rhs = match o {
+                SetOp::Assign(v) => format!("{} <span class=\"ver\">{}</span>", op("="), esc(&fact.show(v))),
+                SetOp::Add(m) => format!("{} <span class=\"ver\">{}</span>", op("+"), values(cat, *f, &[*m])),
+                SetOp::Drop(m) => format!("{} <span class=\"ver\">{}</span>", op("-"), values(cat, *f, &[*m])),
+            };
+            format!("{} {} {rhs}", verb("set"), fact_link(cat, *f, root))
+        }
         other => format!(
-            "<span class=\"verb\">{}</span> {}",
-            other.verb().as_str(),
+            "{} {}",
+            verb(other.verb().as_str()),
             other.targets().iter().map(item).collect::<Vec<_>>().join(" ")
         ),
     };
-    format!("<code class=\"action\">{inner}</code>")
+    format!("<code class=\"action\">{inner}{}</code>", via_html(cat, via))
 }
 
 /// An action pattern with its components linked.
 pub fn pattern_html(cat: &Catalog, p: &Pattern, root: &str) -> String {
-    let targets: Vec<String> = p
+    let mut targets: Vec<String> = p
         .targets
         .iter()
         .map(|(c, range)| match range {
             None => comp_link(cat, *c, root),
             Some((lo, hi)) => {
-                let max = cat.components[c.idx()].max_ver();
-                let spec = if lo == hi {
-                    format!("@{}", ver(cat, *c, *lo))
-                } else if *hi == max {
-                    format!("@&gt;={}", ver(cat, *c, *lo))
-                } else {
-                    format!("@{}..{}", ver(cat, *c, *lo), ver(cat, *c, *hi))
-                };
-                format!("{}<span class=\"ver\">{spec}</span>", comp_link(cat, *c, root))
+                let spec = version_spec(&cat.components[c.idx()], *lo, *hi);
+                format!("{}<span class=\"ver\">{}</span>", comp_link(cat, *c, root), esc(&spec))
             }
         })
         .collect();
-    format!("<code class=\"action\"><span class=\"verb\">{}</span> {}</code>", p.verb.as_str(), targets.join(" "))
+    targets.extend(p.facts.iter().map(|f| fact_link(cat, *f, root)));
+    let verbs: Vec<String> = p.verbs.iter().map(|v| esc(v.as_str())).collect();
+    let mut via = String::new();
+    if !p.via.is_empty() {
+        let ms: Vec<String> = p
+            .via
+            .iter()
+            .map(|m| {
+                let method = &cat.methods[m.idx()];
+                format!("<span class=\"method\" title=\"{}\">{}</span>", esc(&method.title), esc(&method.id))
+            })
+            .collect();
+        via = format!(" {} {}", op("via"), if ms.len() == 1 { ms[0].clone() } else { format!("({})", ms.join(", ")) });
+    }
+    format!("<code class=\"action\"><span class=\"verb\">{}</span> {}{via}</code>", verbs.join("|"), targets.join(" "))
 }

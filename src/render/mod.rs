@@ -104,7 +104,7 @@ impl RenderState {
             theme,
             site: site_vm(config, revision),
             backlinks: Backlinks::build(cat),
-            analysis: analysis::analyze(cat, config.check.max_states),
+            analysis: analysis::analyze(cat),
             runbooks: true,
         })
     }
@@ -163,12 +163,15 @@ impl<'a> Renderer<'a> {
         let cat = self.cat;
         let mut keys =
             vec![PageKey::Home, PageKey::Matrix, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets];
-        keys.extend(LIST_KINDS.map(PageKey::List));
+        keys.extend(list_kinds(cat).into_iter().map(PageKey::List));
         keys.extend(cat.components.iter().map(|c| PageKey::Component(c.id.clone())));
         keys.extend(cat.blockers.iter().map(|b| PageKey::Blocker(b.id.clone())));
         keys.extend(cat.prerequisites.iter().map(|p| PageKey::Prerequisite(p.id.clone())));
         keys.extend(cat.paths.iter().map(|p| PageKey::Path(p.id.clone())));
         keys.extend(cat.articles.iter().map(|a| PageKey::Article(a.slug.clone())));
+        keys.extend(cat.facts.iter().map(|f| PageKey::Fact(f.id.clone())));
+        keys.extend(cat.conditions.iter().map(|c| PageKey::Condition(c.id.clone())));
+        keys.extend(cat.effects.iter().map(|e| PageKey::Effect(e.id.clone())));
         keys.extend(self.tag_names().into_iter().map(PageKey::Tag));
         if self.runbooks {
             keys.extend(cat.paths.iter().map(|p| PageKey::Runbook(p.id.clone())));
@@ -213,6 +216,13 @@ impl<'a> Renderer<'a> {
                     PageKey::Path(id) => cat.path_ids.get(id).map_or(Ok(vec![]), |p| one(self.path_page(p.idx()))),
                     PageKey::Article(slug) => {
                         cat.article_ids.get(slug).map_or(Ok(vec![]), |a| one(self.article_page(a.idx())))
+                    }
+                    PageKey::Fact(id) => cat.fact_ids.get(id).map_or(Ok(vec![]), |f| one(self.fact_page(f.idx()))),
+                    PageKey::Condition(id) => {
+                        cat.condition_ids.get(id).map_or(Ok(vec![]), |c| one(self.condition_page(c.idx())))
+                    }
+                    PageKey::Effect(id) => {
+                        cat.effect_ids.get(id).map_or(Ok(vec![]), |e| one(self.effect_page(e.idx())))
                     }
                     PageKey::Runbook(id) => {
                         cat.path_ids.get(id).map_or(Ok(vec![]), |p| one(self.runbook_page(p.idx())))
@@ -270,13 +280,16 @@ impl<'a> Renderer<'a> {
             "search.html".to_string(),
             "tags/index.html".to_string(),
         ];
-        out.extend(LIST_KINDS.iter().map(|k| format!("{k}/index.html")));
+        out.extend(list_kinds(cat).iter().map(|k| format!("{k}/index.html")));
         let refs = (0..cat.components.len())
             .map(|i| Ref::Component(CompIdx(i as u32)))
             .chain((0..cat.blockers.len()).map(|i| Ref::Blocker(BlockerIdx(i as u32))))
             .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
             .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
-            .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)));
+            .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)))
+            .chain((0..cat.facts.len()).map(|i| Ref::Fact(FactIdx(i as u32))))
+            .chain((0..cat.conditions.len()).map(|i| Ref::Condition(NamedIdx(i as u32))))
+            .chain((0..cat.effects.len()).map(|i| Ref::Effect(EffectIdx(i as u32))));
         out.extend(refs.map(|r| links::url(cat, &r)));
         out.extend(self.tag_names().iter().map(|t| links::tag_url(t)));
         if self.runbooks {
@@ -291,7 +304,22 @@ impl<'a> Renderer<'a> {
 }
 
 /// The index pages, one per kind.
-pub const LIST_KINDS: [&str; 5] = ["components", "blockers", "prerequisites", "paths", "articles"];
+pub const LIST_KINDS: [&str; 8] =
+    ["components", "blockers", "prerequisites", "paths", "articles", "facts", "conditions", "effects"];
+
+/// The index pages this catalog has: the kinds of the first release always, the newer kinds
+/// (facts, named conditions, side effects) only when the catalog declares some.
+pub fn list_kinds(cat: &Catalog) -> Vec<&'static str> {
+    LIST_KINDS
+        .into_iter()
+        .filter(|k| match *k {
+            "facts" => !cat.facts.is_empty(),
+            "conditions" => !cat.conditions.is_empty(),
+            "effects" => !cat.effects.is_empty(),
+            _ => true,
+        })
+        .collect()
+}
 
 /// One page (or a few files) of the site, by what it shows. Sessions use keys to re-render
 /// only what a change touches.
@@ -304,6 +332,9 @@ pub enum PageKey {
     Prerequisite(String),
     Path(String),
     Article(String),
+    Fact(String),
+    Condition(String),
+    Effect(String),
     Runbook(String),
     AllRunbooks,
     Matrix,
@@ -330,6 +361,9 @@ impl PageKey {
             PageKey::Prerequisite(_) => "prerequisite",
             PageKey::Path(_) => "path",
             PageKey::Article(_) => "article",
+            PageKey::Fact(_) => "fact",
+            PageKey::Condition(_) => "condition",
+            PageKey::Effect(_) => "effect",
             PageKey::Runbook(_) => "runbook",
             PageKey::AllRunbooks => "all-runbooks",
             PageKey::Matrix => "matrix",

@@ -102,6 +102,9 @@ impl Renderer<'_> {
             }
             Ref::Path(_, Some(_)) => (String::new(), None),
             Ref::Article(a, _) => (cat.articles[a.idx()].summary.clone(), None),
+            Ref::Fact(f) => (cat.facts[f.idx()].summary.clone(), None),
+            Ref::Condition(c) => (cat.conditions[c.idx()].summary.clone(), None),
+            Ref::Effect(e) => (cat.effects[e.idx()].summary.clone(), None),
         };
         let mut title = cat.ref_title(r).to_string();
         if let Ref::Path(p, Some(anchor)) = r {
@@ -135,6 +138,9 @@ impl Renderer<'_> {
                 Ref::Blocker(_) => "Blockers",
                 Ref::Prerequisite(_) => "Prerequisites",
                 Ref::Component(_) => "Components",
+                Ref::Fact(_) => "Facts",
+                Ref::Condition(_) => "Named conditions",
+                Ref::Effect(_) => "Side effects",
             };
             let item = self.link(from, root);
             match groups.iter_mut().find(|g| g.title == title) {
@@ -219,13 +225,40 @@ impl Renderer<'_> {
         let parts: Vec<LinkVm> =
             cat.parts.get(i).into_iter().flatten().map(|p| self.link(&Ref::Component(*p), &root)).collect();
         #[derive(Serialize)]
+        struct VersionVm<'a> {
+            id: &'a str,
+            title: &'a str,
+            released: Option<String>,
+            support_ends: Option<String>,
+            extended_ends: Option<String>,
+            phase: Option<&'static str>,
+        }
+        let dated =
+            c.versions.iter().any(|v| v.released.is_some() || v.support_ends.is_some() || v.extended_ends.is_some());
+        let as_of = cat.as_of;
+        let versions: Vec<VersionVm> = c
+            .versions
+            .iter()
+            .map(|v| VersionVm {
+                id: &v.id,
+                title: &v.title,
+                released: v.released.map(|d| d.to_string()),
+                support_ends: v.support_ends.map(|d| d.to_string()),
+                extended_ends: v.extended_ends.map(|d| d.to_string()),
+                phase: if dated { as_of.map(|d| v.phase(d).as_str()) } else { None },
+            })
+            .collect();
+        #[derive(Serialize)]
         struct Vm<'a> {
             id: &'a str,
             title: &'a str,
             kind: &'a str,
             summary: &'a str,
             description_html: String,
-            versions: &'a [Version],
+            versions: Vec<VersionVm<'a>>,
+            lifecycle: bool,
+            as_of: Option<String>,
+            survives_reinstall: bool,
             part_of: Option<LinkVm>,
             parts: Vec<LinkVm>,
             derived_html: Option<String>,
@@ -239,7 +272,10 @@ impl Renderer<'_> {
             kind: c.kind.as_str(),
             summary: &c.summary,
             description_html: self.md(&c.description, &root, &mut ids),
-            versions: &c.versions,
+            versions,
+            lifecycle: dated,
+            as_of: as_of.map(|d| d.to_string()),
+            survives_reinstall: c.survives_reinstall,
             part_of: c.part_of.map(|p| self.link(&Ref::Component(p), &root)),
             parts,
             derived_html: c.derived.as_ref().map(|d| cond_html(cat, d, &root)),
@@ -252,6 +288,174 @@ impl Renderer<'_> {
         ctx.insert("component", &vm);
         ctx.insert("referenced_by", &self.referenced_by(&me, &root));
         self.render("component.html", path, &ctx)
+    }
+
+    pub fn fact_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let f = &cat.facts[i];
+        let me = Ref::Fact(FactIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["thresholds", "lists", "sources", "referenced-by"] {
+            ids.reserve(r);
+        }
+        #[derive(Serialize)]
+        struct Threshold {
+            value: String,
+            rules: Vec<LinkVm>,
+        }
+        #[derive(Serialize)]
+        struct ListVm<'a> {
+            id: &'a str,
+            title: &'a str,
+            values: Vec<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            type_name: &'static str,
+            kind: &'static str,
+            unit: Option<&'a str>,
+            values: &'a [String],
+            default: Option<String>,
+            survives: bool,
+            compared_with: Vec<LinkVm>,
+            thresholds: Vec<Threshold>,
+            lists: Vec<ListVm<'a>>,
+            summary: &'a str,
+            description_html: String,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let unit = match &f.ty {
+            FactType::Number { unit, .. } => unit.as_deref(),
+            _ => None,
+        };
+        let thresholds = thresholds(cat, FactIdx(i as u32))
+            .into_iter()
+            .map(|(n, refs)| Threshold {
+                value: f.show_num(n.0),
+                rules: refs.iter().map(|r| self.link(r, &root)).collect(),
+            })
+            .collect();
+        let lists = cat
+            .lists
+            .iter()
+            .filter(|l| l.of.idx() == i)
+            .map(|l| ListVm {
+                id: &l.id,
+                title: &l.title,
+                values: l.members.iter().filter_map(|m| f.ty.values().get(*m as usize).map(String::as_str)).collect(),
+            })
+            .collect();
+        let vm = Vm {
+            id: &f.id,
+            title: &f.title,
+            type_name: f.ty.name(),
+            kind: f.kind.as_str(),
+            unit,
+            values: f.ty.values(),
+            default: f.default.as_ref().map(|d| f.show(d)),
+            survives: f.survives_reinstall,
+            compared_with: f.compared_with.iter().map(|g| self.link(&Ref::Fact(*g), &root)).collect(),
+            thresholds,
+            lists,
+            summary: &f.summary,
+            description_html: self.md(&f.description, &root, &mut ids),
+            tags: self.tags(&f.tags, &root),
+            sources: sources(&f.sources),
+        };
+        let mut ctx = self.context(&path, &f.title, "fact", &f.summary, &[("Facts", "facts/index.html")]);
+        ctx.insert("fact", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("fact.html", path, &ctx)
+    }
+
+    pub fn condition_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let c = &cat.conditions[i];
+        let me = Ref::Condition(NamedIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["sources", "referenced-by"] {
+            ids.reserve(r);
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            when_html: String,
+            description_html: String,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let vm = Vm {
+            id: &c.id,
+            title: &c.title,
+            summary: &c.summary,
+            when_html: cond_html(cat, &c.when, &root),
+            description_html: self.md(&c.description, &root, &mut ids),
+            tags: self.tags(&c.tags, &root),
+            sources: sources(&c.sources),
+        };
+        let mut ctx =
+            self.context(&path, &c.title, "condition", &c.summary, &[("Named conditions", "conditions/index.html")]);
+        ctx.insert("condition", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("condition.html", path, &ctx)
+    }
+
+    pub fn effect_page(&self, i: usize) -> Result<PageOut, String> {
+        let cat = self.cat;
+        let e = &cat.effects[i];
+        let me = Ref::Effect(EffectIdx(i as u32));
+        let path = links::url(cat, &me);
+        let root = root_for(&path);
+        let mut ids = HeadingIds::default();
+        for r in ["explanation", "in-paths", "sources", "referenced-by"] {
+            ids.reserve(r);
+        }
+        #[derive(Serialize)]
+        struct Vm<'a> {
+            id: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            on_html: String,
+            when_html: Option<String>,
+            does_html: Vec<String>,
+            explanation_html: String,
+            happens_in: Vec<LinkVm>,
+            tags: Vec<LinkVm>,
+            sources: Vec<SourceVm<'a>>,
+        }
+        let mut happens_in = Vec::new();
+        for (pi, p) in cat.paths.iter().enumerate() {
+            for s in &p.steps {
+                if e.on.may_match(&s.action) {
+                    happens_in.push(self.link(&Ref::Path(PathIdx(pi as u32), Some(s.id.clone())), &root));
+                }
+            }
+        }
+        let vm = Vm {
+            id: &e.id,
+            title: &e.title,
+            summary: &e.summary,
+            on_html: pattern_html(cat, &e.on, &root),
+            when_html: (e.when != Cond::True).then(|| cond_html(cat, &e.when, &root)),
+            does_html: e.does.iter().map(|a| action_html(cat, a, None, &[], &root)).collect(),
+            explanation_html: self.md(&e.explanation, &root, &mut ids),
+            happens_in,
+            tags: self.tags(&e.tags, &root),
+            sources: sources(&e.sources),
+        };
+        let mut ctx = self.context(&path, &e.title, "effect", &e.summary, &[("Side effects", "effects/index.html")]);
+        ctx.insert("effect", &vm);
+        ctx.insert("referenced_by", &self.referenced_by(&me, &root));
+        self.render("effect.html", path, &ctx)
     }
 
     pub fn blocker_page(&self, i: usize) -> Result<PageOut, String> {
@@ -417,7 +621,7 @@ impl Renderer<'_> {
                     Action::Move { to, .. } => Some(p.hosts[to.idx()].title.as_str()),
                     _ => None,
                 }),
-                action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, &p.hosts, &root)),
+                action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, s.via, &p.hosts, &root)),
                 when_html: (s.when != Cond::True).then(|| cond_html(cat, &s.when, &root)),
                 instructions_html: self.md(&s.instructions, &root, &mut ids),
                 verify_html: self.md(&s.verify, &root, &mut ids),
@@ -457,7 +661,7 @@ impl Renderer<'_> {
         #[derive(Serialize)]
         struct GroupVm {
             outcome: Badge,
-            count: usize,
+            count: String,
             example: String,
             decided_by: Vec<LinkVm>,
             stopped_at: Option<StepNav>,
@@ -477,7 +681,7 @@ impl Renderer<'_> {
             total: String,
             steps: Vec<StepVm<'a>>,
             diagram: String,
-            states: usize,
+            states: String,
             groups: Vec<GroupVm>,
             runbook: Option<String>,
             tags: Vec<LinkVm>,
@@ -511,20 +715,20 @@ impl Renderer<'_> {
                 })
                 .collect(),
             total: match summary.minutes {
-                (lo, hi) if lo == hi || summary.states == 0 => {
+                (lo, hi) if lo == hi || summary.none => {
                     format!("about {}", format_minutes(p.total_minutes().max(hi)))
                 }
                 (lo, hi) => format!("{} to {}, depending on the server", format_minutes(lo), format_minutes(hi)),
             },
             steps,
             diagram: super::diagram::svg(cat, p, summary),
-            states: summary.states,
+            states: summary.states.clone(),
             groups: summary
                 .groups
                 .iter()
                 .map(|g| GroupVm {
                     outcome: outcome_badge(g.outcome),
-                    count: g.count,
+                    count: g.count.clone(),
                     example: g.example.describe(cat),
                     decided_by: g.decided_by.iter().map(|r| self.link(r, &root)).collect(),
                     stopped_at: g.stopped_at.map(|s| StepNav {
@@ -635,6 +839,21 @@ impl Renderer<'_> {
                 "What must be in place before an action, and when it applies.",
                 (0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))).collect(),
             ),
+            "facts" => (
+                "Facts",
+                "Typed facts about a host — numbers with units, enumerations, sets — and the thresholds the rules compare them with.",
+                (0..cat.facts.len()).map(|i| Ref::Fact(FactIdx(i as u32))).collect(),
+            ),
+            "conditions" => (
+                "Named conditions",
+                "Conditions written once and used by name in rules and paths.",
+                (0..cat.conditions.len()).map(|i| Ref::Condition(NamedIdx(i as u32))).collect(),
+            ),
+            "effects" => (
+                "Side effects",
+                "What an action also does, beyond its target.",
+                (0..cat.effects.len()).map(|i| Ref::Effect(EffectIdx(i as u32))).collect(),
+            ),
             "paths" => (
                 "Migration paths",
                 "Ordered steps from a starting environment to a goal, each simulated against every rule.",
@@ -684,13 +903,22 @@ impl Renderer<'_> {
             n: usize,
             href: &'static str,
         }
-        let counts = vec![
+        let mut counts = vec![
             Count { label: "migration paths", n: cat.paths.len(), href: "paths/index.html" },
             Count { label: "blockers", n: cat.blockers.len(), href: "blockers/index.html" },
             Count { label: "prerequisites", n: cat.prerequisites.len(), href: "prerequisites/index.html" },
             Count { label: "components", n: cat.components.len(), href: "components/index.html" },
             Count { label: "articles", n: cat.articles.len(), href: "articles/index.html" },
         ];
+        for (label, n, href) in [
+            ("facts", cat.facts.len(), "facts/index.html"),
+            ("named conditions", cat.conditions.len(), "conditions/index.html"),
+            ("side effects", cat.effects.len(), "effects/index.html"),
+        ] {
+            if n > 0 {
+                counts.push(Count { label, n, href });
+            }
+        }
         let mut ctx = self.context(&path, &self.site.title, "home", &self.site.description, &[]);
         ctx.insert("counts", &counts);
         ctx.insert("start_here", &start_here);
@@ -892,4 +1120,48 @@ impl Renderer<'_> {
             Err(e) => Err(format!("{template}: {e}")),
         }
     }
+}
+
+/// The constants a number fact is compared with, and which rules compare it so.
+fn thresholds(cat: &Catalog, f: FactIdx) -> Vec<(Num, Vec<Ref>)> {
+    fn walk(c: &Cond, f: FactIdx, found: &mut Vec<Num>) {
+        match c {
+            Cond::Num(g, _, k) if *g == f => found.push(*k),
+            Cond::Not(c) => walk(c, f, found),
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| walk(c, f, found)),
+            _ => {}
+        }
+    }
+    let mut out: std::collections::BTreeMap<Num, Vec<Ref>> = std::collections::BTreeMap::new();
+    let mut add = |conds: &[&Cond], r: Ref| {
+        let mut found = Vec::new();
+        for c in conds {
+            walk(c, f, &mut found);
+        }
+        for k in found {
+            let v = out.entry(k).or_default();
+            if !v.contains(&r) {
+                v.push(r.clone());
+            }
+        }
+    };
+    for (i, b) in cat.blockers.iter().enumerate() {
+        add(&[&b.when], Ref::Blocker(BlockerIdx(i as u32)));
+    }
+    for (i, p) in cat.prerequisites.iter().enumerate() {
+        add(&[&p.when, &p.requires], Ref::Prerequisite(PrereqIdx(i as u32)));
+    }
+    for (i, e) in cat.effects.iter().enumerate() {
+        add(&[&e.when], Ref::Effect(EffectIdx(i as u32)));
+    }
+    for (i, n) in cat.conditions.iter().enumerate() {
+        add(&[&n.when], Ref::Condition(NamedIdx(i as u32)));
+    }
+    for (i, p) in cat.paths.iter().enumerate() {
+        let mut conds: Vec<&Cond> = vec![&p.applies_to];
+        conds.extend(p.steps.iter().flat_map(|s| [&s.when, &s.if_]));
+        conds.extend(p.goal.iter().map(|g| &g.require));
+        add(&conds, Ref::Path(PathIdx(i as u32), None));
+    }
+    out.into_iter().collect()
 }

@@ -157,7 +157,8 @@ impl Renderer<'_> {
                     anchor: anchor(number[&i] - 1),
                     title: s.title.clone(),
                     host: host_title(s),
-                    action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, &path.hosts, root)),
+                    action_html: (s.action != Action::Manual)
+                        .then(|| action_html(cat, &s.action, s.via, &path.hosts, root)),
                     action_text: (s.action != Action::Manual).then(|| s.action.describe(cat, &path.hosts)),
                     when_html: (spec.environment.is_none() && s.when != Cond::True)
                         .then(|| cond_html(cat, &s.when, root)),
@@ -189,7 +190,7 @@ impl Renderer<'_> {
             }
             let pr = &cat.prerequisites[p.idx()];
             let mut wanted = Vec::new();
-            pr.requires.required_components(&mut wanted);
+            pr.requires.required_components(cat, &mut wanted);
             let established = spec.steps.iter().take_while(|&&j| j != i).find(|&&j| {
                 let a = &path.steps[j].action;
                 matches!(a, Action::Install(_) | Action::Upgrade(..) | Action::Move { .. })

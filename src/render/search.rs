@@ -180,7 +180,14 @@ fn stable_hash(pieces: &[&str]) -> u64 {
 impl Renderer<'_> {
     fn entity_count(&self) -> usize {
         let c = self.cat;
-        c.blockers.len() + c.paths.len() + c.prerequisites.len() + c.articles.len() + c.components.len()
+        c.blockers.len()
+            + c.paths.len()
+            + c.prerequisites.len()
+            + c.articles.len()
+            + c.components.len()
+            + c.facts.len()
+            + c.conditions.len()
+            + c.effects.len()
     }
 
     pub fn search_shards(&self) -> usize {
@@ -196,6 +203,9 @@ impl Renderer<'_> {
             Ref::Prerequisite(p) => ("prerequisite:", cat.prerequisites[p.idx()].id.as_str()),
             Ref::Path(p, _) => ("path:", cat.paths[p.idx()].id.as_str()),
             Ref::Article(a, _) => ("article:", cat.articles[a.idx()].slug.as_str()),
+            Ref::Fact(f) => ("fact:", cat.facts[f.idx()].id.as_str()),
+            Ref::Condition(c) => ("condition:", cat.conditions[c.idx()].id.as_str()),
+            Ref::Effect(e) => ("effect:", cat.effects[e.idx()].id.as_str()),
         };
         (stable_hash(&[kind, id]) % self.search_shards() as u64) as usize
     }
@@ -210,7 +220,10 @@ impl Renderer<'_> {
                 .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
                 .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
                 .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)))
-                .chain((0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))));
+                .chain((0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))))
+                .chain((0..cat.facts.len()).map(|i| Ref::Fact(FactIdx(i as u32))))
+                .chain((0..cat.conditions.len()).map(|i| Ref::Condition(NamedIdx(i as u32))))
+                .chain((0..cat.effects.len()).map(|i| Ref::Effect(EffectIdx(i as u32))));
             for r in refs {
                 let n = self.shard_of(&r);
                 out[n].push(r);
@@ -288,6 +301,21 @@ impl Renderer<'_> {
                     let c = &cat.components[c.idx()];
                     let body = [c.summary.clone(), text(&c.description), c.also_known_as.join(" ")].join(" ");
                     push(c.title.clone(), super::links::url(cat, r), "component", &c.id, body);
+                }
+                Ref::Fact(f) => {
+                    let f = &cat.facts[f.idx()];
+                    let body = [f.summary.clone(), text(&f.description), f.ty.values().join(" ")].join(" ");
+                    push(f.title.clone(), super::links::url(cat, r), "fact", &f.id, body);
+                }
+                Ref::Condition(c) => {
+                    let c = &cat.conditions[c.idx()];
+                    let body = [c.summary.clone(), text(&c.description)].join(" ");
+                    push(c.title.clone(), super::links::url(cat, r), "condition", &c.id, body);
+                }
+                Ref::Effect(e) => {
+                    let e = &cat.effects[e.idx()];
+                    let body = [e.summary.clone(), text(&e.explanation)].join(" ");
+                    push(e.title.clone(), super::links::url(cat, r), "effect", &e.id, body);
                 }
             }
         }
