@@ -69,6 +69,9 @@ pub enum ComponentKind {
     Hardware,
     /// Firmware and its settings (UEFI, Secure Boot): a clean install keeps it.
     Firmware,
+    /// A setting of the operating system (SELinux mode, a registry value): a clean install
+    /// resets it.
+    Setting,
     Other,
 }
 
@@ -83,6 +86,7 @@ impl ComponentKind {
             ComponentKind::Data => "data",
             ComponentKind::Hardware => "hardware",
             ComponentKind::Firmware => "firmware",
+            ComponentKind::Setting => "setting",
             ComponentKind::Other => "other",
         }
     }

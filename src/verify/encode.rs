@@ -7,7 +7,8 @@
 //! variables:
 //!
 //! - a component: its code in binary, `0` absent and `v + 1` for version `v` (`1` for present
-//!   unversioned); plus a broken bit where the path's starting conditions ask `is broken`;
+//!   unversioned); plus a broken bit where the path's starting conditions or the catalog's
+//!   constraints ask `is broken` (elsewhere, nothing is broken when a path starts);
 //! - a number fact: the interval its value falls in between the constants the catalog compares
 //!   it with (code `2i + 1` below the `i`-th constant, `2i + 2` equal to it), so only the
 //!   constants that matter make the domain; pairs of facts compared with each other get two
@@ -129,6 +130,14 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
     for c in start_conditions(path) {
         c.attrs(cat, &mut out);
     }
+    // A component that can be broken at the start makes the outcome `broken` unless repaired.
+    let mut broken = Vec::new();
+    for c in start_conditions(path).into_iter().chain(cat.constraints.iter().map(|k| &k.require)) {
+        collect_broken(cat, c, &mut broken);
+    }
+    for c in broken {
+        add(Attr::Comp(c), &mut out);
+    }
     for c in extra {
         c.attrs(cat, &mut out);
     }
@@ -181,7 +190,43 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
             add(Attr::Comp(*k), &mut out);
         }
     }
-    // Close under derived conditions, parents, constraints and number comparisons.
+    close(cat, &mut out);
+    out
+}
+
+/// Closes a set of attributes under everything that ties real hosts' attributes together, so
+/// that the states over the set are exactly the real states seen through it: derived
+/// components and their inputs, parts and their parents (both ways: a part needs its parent),
+/// constraints (all of a constraint's attributes once one is in; a derived component in a
+/// constraint counts through its inputs), and number facts compared with each other.
+pub fn close(cat: &Catalog, out: &mut Vec<Attr>) {
+    let add = |a: Attr, out: &mut Vec<Attr>| {
+        if !out.contains(&a) {
+            out.push(a)
+        }
+    };
+    // What a constraint ties together, derived components expanded to their inputs.
+    let expanded = |c: &Cond| -> Vec<Attr> {
+        let mut read = Vec::new();
+        c.attrs(cat, &mut read);
+        let mut i = 0;
+        while i < read.len() {
+            if let Attr::Comp(x) = read[i] {
+                if let Some(d) = &cat.components[x.idx()].derived {
+                    let mut more = Vec::new();
+                    d.attrs(cat, &mut more);
+                    for a in more {
+                        if !read.contains(&a) {
+                            read.push(a);
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        read
+    };
+    let constraints: Vec<Vec<Attr>> = cat.constraints.iter().map(|k| expanded(&k.require)).collect();
     loop {
         let before = out.len();
         for i in 0..out.len() {
@@ -189,25 +234,26 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
                 Attr::Comp(c) => {
                     let comp = &cat.components[c.idx()];
                     if let Some(d) = &comp.derived {
-                        d.attrs(cat, &mut out);
+                        d.attrs(cat, out);
                     }
                     if let Some(p) = comp.part_of {
-                        add(Attr::Comp(p), &mut out);
+                        add(Attr::Comp(p), out);
+                    }
+                    for p in cat.parts.get(c.idx()).into_iter().flatten() {
+                        add(Attr::Comp(*p), out);
                     }
                 }
                 Attr::Fact(f) => {
                     for g in cat.facts[f.idx()].compared_with.clone() {
-                        add(Attr::Fact(g), &mut out);
+                        add(Attr::Fact(g), out);
                     }
                 }
             }
         }
-        for k in &cat.constraints {
-            let mut mentioned = Vec::new();
-            k.require.attrs(cat, &mut mentioned);
-            if mentioned.iter().any(|a| out.contains(a)) {
-                for a in mentioned {
-                    add(a, &mut out);
+        for read in &constraints {
+            if read.iter().any(|a| out.contains(a)) {
+                for a in read {
+                    add(*a, out);
                 }
             }
         }
@@ -215,7 +261,6 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
             break;
         }
     }
-    out
 }
 
 impl Layout {
@@ -223,7 +268,7 @@ impl Layout {
     /// attribute so one attribute's copies on several hosts sit together.
     pub fn new(cat: &Catalog, path: &MigrationPath, attrs: Vec<Attr>) -> Layout {
         let mut broken_free: Vec<CompIdx> = Vec::new();
-        for c in start_conditions(path) {
+        for c in start_conditions(path).into_iter().chain(cat.constraints.iter().map(|k| &k.require)) {
             collect_broken(cat, c, &mut broken_free);
         }
         let existing: Vec<usize> = path.hosts.iter().enumerate().filter(|(_, h)| h.existing).map(|(i, _)| i).collect();
@@ -233,7 +278,9 @@ impl Layout {
     /// One host with `attrs`, for questions about conditions alone.
     pub fn single(cat: &Catalog, attrs: Vec<Attr>, about: &Cond) -> Layout {
         let mut broken_free = Vec::new();
-        collect_broken(cat, about, &mut broken_free);
+        for c in std::iter::once(about).chain(cat.constraints.iter().map(|k| &k.require)) {
+            collect_broken(cat, c, &mut broken_free);
+        }
         Layout::build(cat, attrs, &[0], &broken_free)
     }
 

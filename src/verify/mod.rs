@@ -47,42 +47,32 @@ pub fn starting_states(cat: &Catalog, path: &MigrationPath, limit: usize) -> Opt
 /// Whether `cond` holds on some real host: valid versions, `part_of`, and (if asked) the
 /// catalog's constraints. `Err` when the budget runs out.
 pub fn satisfiable(cat: &Catalog, cond: &Cond, constraints: bool) -> Result<bool, TooLarge> {
+    satisfiable_as(cat, cond, constraints, None)
+}
+
+/// [`satisfiable`] on a host with a role in its path.
+pub fn satisfiable_as(cat: &Catalog, cond: &Cond, constraints: bool, role: Option<RoleIdx>) -> Result<bool, TooLarge> {
     let mut attrs = Vec::new();
     cond.attrs(cat, &mut attrs);
     if constraints {
-        loop {
-            let before = attrs.len();
-            for k in &cat.constraints {
-                let mut m = Vec::new();
-                k.require.attrs(cat, &mut m);
-                if m.iter().any(|a| attrs.contains(a)) {
-                    for a in m {
-                        if !attrs.contains(&a) {
-                            attrs.push(a);
-                        }
+        encode::close(cat, &mut attrs);
+    } else {
+        // Parents and the inputs of derived components only.
+        let mut i = 0;
+        while i < attrs.len() {
+            if let Attr::Comp(c) = attrs[i] {
+                let comp = &cat.components[c.idx()];
+                if let Some(p) = comp.part_of {
+                    if !attrs.contains(&Attr::Comp(p)) {
+                        attrs.push(Attr::Comp(p));
                     }
                 }
-            }
-            if attrs.len() == before {
-                break;
-            }
-        }
-    }
-    // Parents and the inputs of derived components.
-    let mut i = 0;
-    while i < attrs.len() {
-        if let Attr::Comp(c) = attrs[i] {
-            let comp = &cat.components[c.idx()];
-            if let Some(p) = comp.part_of {
-                if !attrs.contains(&Attr::Comp(p)) {
-                    attrs.push(Attr::Comp(p));
+                if let Some(d) = &comp.derived {
+                    d.attrs(cat, &mut attrs);
                 }
             }
-            if let Some(d) = &comp.derived {
-                d.attrs(cat, &mut attrs);
-            }
+            i += 1;
         }
-        i += 1;
     }
     let layout = encode::Layout::single(cat, attrs, cond);
     if layout.num_vars >= u16::MAX - 2 {
@@ -90,8 +80,9 @@ pub fn satisfiable(cat: &Catalog, cond: &Cond, constraints: bool) -> Result<bool
     }
     let mut eng = sym::Engine::new(cat, layout.num_vars, sym::NODE_LIMIT);
     eng.context = "a condition".into();
-    let host = eng.existing_host(&layout, 0, None);
-    let d = run::host_domain(&mut eng, &layout.hosts[0], &host, &Cond::True, constraints);
+    let host = eng.existing_host(&layout, 0, role);
+    let which = if constraints { run::Constraints::Bearing(&layout.attrs) } else { run::Constraints::None };
+    let d = run::host_domain(&mut eng, &layout.hosts[0], &host, &Cond::True, which);
     let c = eng.cond(cond, &host);
     let both = eng.and(&d, &c);
     if let Some(at) = eng.blown {

@@ -167,7 +167,23 @@ pub fn run<'a>(cat: &'a Catalog, path: &MigrationPath, extra: &[&Cond], limit: u
     }
     let source = 0;
     eng.context = "the starting states (`applies_to` and constraints)".into();
-    let domain = domain(&mut eng, path, &layout, &start);
+    let mut domain = domain(&mut eng, path, &layout, &start);
+    // Constraints about attributes the path never sees are free of it, but if together they
+    // cannot hold, no real host exists at all.
+    let independent: Vec<Cond> = cat
+        .constraints
+        .iter()
+        .filter(|k| !touches(cat, &k.require, &layout.attrs))
+        .map(|k| k.require.clone())
+        .collect();
+    if !independent.is_empty() {
+        let all = Cond::And(independent);
+        for h in path.hosts.iter().filter(|h| h.existing) {
+            if matches!(super::satisfiable_as(cat, &all, false, h.role), Ok(false)) {
+                domain = eng.ff();
+            }
+        }
+    }
     let watched = eval::relevant_blockers(cat, path);
     let mut alive = domain.clone();
     let mut unsupported = eng.ff();
@@ -411,21 +427,36 @@ fn domain(eng: &mut Engine, path: &MigrationPath, layout: &Layout, start: &[SymH
             continue;
         }
         let own = if existing == 0 { &path.applies_to } else { &h.applies_to };
-        let x = host_domain(eng, &layout.hosts[existing], &start[existing], own, true);
+        let x = host_domain(eng, &layout.hosts[existing], &start[existing], own, Constraints::Bearing(&layout.attrs));
         d = eng.and(&d, &x);
         existing += 1;
     }
     d
 }
 
+/// Does a constraint bear on a set of tracked attributes? Those it reads are tracked (the
+/// closure brought all of them in), or it reads nothing but the host's role.
+pub(super) fn touches(cat: &Catalog, c: &Cond, tracked: &[Attr]) -> bool {
+    let mut read = Vec::new();
+    c.attrs(cat, &mut read);
+    read.is_empty() || read.iter().any(|a| tracked.contains(a))
+}
+
+/// Which constraints a domain takes in.
+pub(super) enum Constraints<'a> {
+    None,
+    /// Those that bear on these tracked attributes.
+    Bearing(&'a [Attr]),
+}
+
 /// One existing host's real starting states: valid codes, `part_of`, relation bits, `own`
-/// and (if asked) every constraint.
+/// and constraints.
 pub(super) fn host_domain(
     eng: &mut Engine,
     hs: &encode::HostSlots,
     sh: &SymHost,
     own: &Cond,
-    constraints: bool,
+    constraints: Constraints,
 ) -> Bdd {
     let cat = eng.cat;
     let mut d = eng.tt();
@@ -483,11 +514,19 @@ pub(super) fn host_domain(
     }
     let c = eng.cond(own, sh);
     d = eng.and(&d, &c);
-    if constraints {
-        for k in &cat.constraints {
-            let c = eng.cond(&k.require, sh);
-            d = eng.and(&d, &c);
+    // Constraints about attributes the path never observes say nothing about its states (those
+    // attributes are free in real hosts, not absent): only the ones that bear on a tracked
+    // attribute narrow the domain, and those brought all their attributes along.
+    let tracked = match constraints {
+        Constraints::None => return d,
+        Constraints::Bearing(t) => t,
+    };
+    for k in &cat.constraints {
+        if !touches(cat, &k.require, tracked) {
+            continue;
         }
+        let c = eng.cond(&k.require, sh);
+        d = eng.and(&d, &c);
     }
     d
 }
