@@ -43,7 +43,32 @@ pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: 
     }
     diags.extend(prerequisite_cycles(cat));
     diags.extend(never_holds(cat));
+    diags.extend(contradicting_constraints(cat));
     diags
+}
+
+/// Constraints that cannot all hold together leave no real host at all, and every path would
+/// be decided over nothing. Each group of constraints that share attributes is checked once.
+fn contradicting_constraints(cat: &Catalog) -> Vec<Diagnostic> {
+    let mut roles: Vec<Option<RoleIdx>> = vec![None];
+    roles.extend((0..cat.roles.len()).map(|r| Some(RoleIdx(r as u32))));
+    let mut out = Vec::new();
+    for group in cat.ties.constraints.iter().filter(|g| g.len() > 1) {
+        let all = Cond::And(group.iter().map(|k| cat.constraints[*k].require.clone()).collect());
+        let consistent = roles.iter().any(|r| !matches!(verify::satisfiable_as(cat, &all, false, *r), Ok(false)));
+        if !consistent {
+            let first = &cat.constraints[group[0]];
+            let mut d =
+                Diagnostic::error(Code::NeverApplies, first.span, "these constraints cannot all hold on one host")
+                    .with_note("no real host satisfies them together, so no path has a starting state")
+                    .with_hint("one of them is wrong; constraints state facts every real host satisfies");
+            for k in &group[1..] {
+                d = d.with_secondary(cat.constraints[*k].span, "together with this one");
+            }
+            out.push(d);
+        }
+    }
+    out
 }
 
 fn too_large(path: &MigrationPath, span: Span, t: &verify::TooLarge) -> Diagnostic {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pathbook::Project;
+use pathbook::config::Overrides;
 
 /// mimalloc: rendering allocates many small strings on every core at once, and glibc's
 /// allocator spent about a sixth of a large build in its own bookkeeping and locks. Built
@@ -28,6 +29,10 @@ struct Cli {
     /// When to colour diagnostics.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// The day support phases (`is end-of-life`) are computed for, YYYY-MM-DD (default:
+    /// `as-of` in book.toml, else today).
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<pathbook::model::Date>,
     #[command(subcommand)]
     command: Command,
 }
@@ -142,11 +147,18 @@ enum Command {
     /// Print the JSON Schema (draft-07) of catalog files, for editor completion.
     Schema {
         /// Print the schema of article front matter instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "env")]
         front_matter: bool,
+        /// Print the schema of environment files (`plan --env`) instead.
+        #[arg(long)]
+        env: bool,
     },
     /// Explain a diagnostic code, e.g. `pathbook explain PB011`.
     Explain { code: String },
+}
+
+fn parse_date(s: &str) -> Result<pathbook::model::Date, String> {
+    s.trim().parse().map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
 fn print_timings(project: &Project) {
@@ -182,19 +194,31 @@ fn style(choice: ColorChoice) -> Style {
     }
 }
 
-/// Loads and checks the project; prints diagnostics; `None` when it has errors.
-fn checked_project(root: &std::path::Path, color: ColorChoice) -> anyhow::Result<Option<Project>> {
-    let project = Project::check(root);
-    if !project.diags.is_empty() {
-        std::io::stderr()
-            .write_all(diag::render_human(&project.diags.items, &project.sources, style(color)).as_bytes())?;
-    }
+/// Loads and resolves the project without proving it (that is `check`'s job): what `runbook`
+/// and `plan` need. Prints the errors; `None` when there are some.
+fn opened_project(
+    root: &std::path::Path,
+    color: ColorChoice,
+    overrides: &Overrides,
+) -> anyhow::Result<Option<Project>> {
+    let project = Project::open_cached(root, &mut pathbook::catalog::load::ParseCache::default(), overrides);
+    print_errors(&project, color)?;
     Ok((!project.diags.has_errors()).then_some(project))
 }
 
+fn print_errors(project: &Project, color: ColorChoice) -> anyhow::Result<()> {
+    let errors: Vec<diag::Diagnostic> = project.diags.items.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        std::io::stderr().write_all(diag::render_human(&errors, &project.sources, style(color)).as_bytes())?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn runbook(
     root: &std::path::Path,
     color: ColorChoice,
+    overrides: &Overrides,
     path_id: &str,
     format: RunbookFormat,
     output: Option<PathBuf>,
@@ -202,9 +226,9 @@ fn runbook(
     chromium: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     use pathbook::render::runbook::{Spec, markdown};
-    let Some(mut project) = checked_project(root, color)? else {
+    let Some(mut project) = opened_project(root, color, overrides)? else {
         eprintln!("runbook not written: the knowledge base has errors");
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(if project_missing(root) { 2 } else { 1 }));
     };
     let Some(&idx) = project.catalog.path_ids.get(path_id) else {
         let ids: Vec<&str> = project.catalog.paths.iter().map(|p| p.id.as_str()).collect();
@@ -254,6 +278,7 @@ fn runbook(
 fn plan(
     root: &std::path::Path,
     color: ColorChoice,
+    overrides: &Overrides,
     env: &std::path::Path,
     format: PlanFormat,
     path_id: Option<String>,
@@ -262,10 +287,14 @@ fn plan(
 ) -> anyhow::Result<ExitCode> {
     use pathbook::model::PathIdx;
     use pathbook::render::runbook::{Spec, markdown};
-    let Some(mut project) = checked_project(root, color)? else {
-        eprintln!("no plan: the knowledge base has errors");
-        return Ok(ExitCode::from(1));
-    };
+    // The catalog is loaded and resolved, not proved (`check` does that); the environment
+    // file's own mistakes are reported first.
+    let mut project = Project::open_cached(root, &mut pathbook::catalog::load::ParseCache::default(), overrides);
+    if project.config.is_none() {
+        print_errors(&project, color)?;
+        eprintln!("no plan: no knowledge base here");
+        return Ok(ExitCode::from(2));
+    }
     let env_path = if env.is_absolute() { env.to_path_buf() } else { std::env::current_dir()?.join(env) };
     let environment =
         match pathbook::plan::load_environment(&env_path, root, &mut project.catalog, &mut project.sources) {
@@ -278,6 +307,11 @@ fn plan(
                 return Ok(ExitCode::from(if io { 2 } else { 1 }));
             }
         };
+    if project.diags.has_errors() {
+        print_errors(&project, color)?;
+        eprintln!("no plan: the knowledge base has errors");
+        return Ok(ExitCode::from(1));
+    }
     let cat = &project.catalog;
     let assessments: Vec<pathbook::plan::HostAssessment> = environment
         .hosts
@@ -361,6 +395,11 @@ fn plan(
     Ok(ExitCode::SUCCESS)
 }
 
+/// No `book.toml` where we looked: a usage mistake (exit 2), not a broken knowledge base.
+fn project_missing(root: &std::path::Path) -> bool {
+    !root.join(pathbook::config::CONFIG_FILE).is_file()
+}
+
 fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match output {
         Some(p) => std::fs::write(p, bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display())),
@@ -384,9 +423,10 @@ fn project_root(given: &std::path::Path) -> PathBuf {
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     cli.root = project_root(&cli.root);
+    let overrides = Overrides { as_of: cli.as_of };
     match cli.command {
         Command::Check { format, deny_warnings } => {
-            let project = Project::check(&cli.root);
+            let project = Project::check_with(&cli.root, &overrides);
             print_timings(&project);
             let items = &project.diags.items;
             match format {
@@ -426,7 +466,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Build { out } => {
             let started = std::time::Instant::now();
-            let session = pathbook::session::Session::open(&cli.root);
+            let session = pathbook::session::Session::open_with(&cli.root, &overrides);
             let result = pathbook::site::build(&session, out.as_deref());
             let project = &session.project;
             let mut timings = project.timings.clone();
@@ -470,18 +510,25 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             code
         }
         Command::Serve { port, bind, open, poll, allow_hosts } => {
-            let opts = pathbook::serve::Options { bind, port, open, poll, style: style(cli.color), allow_hosts };
+            let opts =
+                pathbook::serve::Options { bind, port, open, poll, style: style(cli.color), allow_hosts, overrides };
             pathbook::serve::serve(&cli.root, opts)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { env, format, path, output, paper } => {
-            plan(&cli.root, cli.color, &env, format, path, output, paper)
+            plan(&cli.root, cli.color, &overrides, &env, format, path, output, paper)
         }
         Command::Runbook { path, format, output, paper, chromium } => {
-            runbook(&cli.root, cli.color, &path, format, output, paper, chromium.as_deref())
+            runbook(&cli.root, cli.color, &overrides, &path, format, output, paper, chromium.as_deref())
         }
-        Command::Schema { front_matter } => {
-            let schema = if front_matter { raw::front_matter_schema() } else { raw::catalog_schema() };
+        Command::Schema { front_matter, env } => {
+            let schema = if front_matter {
+                raw::front_matter_schema()
+            } else if env {
+                pathbook::plan::environment_schema()
+            } else {
+                raw::catalog_schema()
+            };
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }

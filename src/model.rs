@@ -1178,6 +1178,49 @@ pub struct Catalog {
     pub effects_by_component: Vec<Vec<EffectIdx>>,
     /// The day support phases are computed for (`--as-of`, default today).
     pub as_of: Option<Date>,
+    /// Which attributes real hosts tie together (the engine's closure, computed once).
+    pub ties: Ties,
+}
+
+/// Attributes that constraints, parts, derived components and comparisons tie together, in
+/// connected groups: a path that observes one attribute of a group must observe all of it for
+/// its states to be the real ones. Computed once per catalog.
+#[derive(Clone, Debug, Default)]
+pub struct Ties {
+    /// The group of each attribute that is in one.
+    pub group: HashMap<Attr, u32>,
+    /// Each group's attributes.
+    pub members: Vec<Vec<Attr>>,
+    /// Each group's constraints (indices into `Catalog::constraints`).
+    pub constraints: Vec<Vec<usize>>,
+}
+
+impl Ties {
+    /// `attrs` with every attribute of the groups they touch, in first-mention order.
+    pub fn close(&self, attrs: &mut Vec<Attr>) {
+        let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut i = 0;
+        while i < attrs.len() {
+            if let Some(g) = self.group.get(&attrs[i]) {
+                if seen.insert(*g) {
+                    for a in &self.members[*g as usize] {
+                        if !attrs.contains(a) {
+                            attrs.push(*a);
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// The groups `attrs` touch.
+    pub fn touched(&self, attrs: &[Attr]) -> Vec<u32> {
+        let mut out: Vec<u32> = attrs.iter().filter_map(|a| self.group.get(a).copied()).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// The site's upgrade assistant, resolved.

@@ -66,6 +66,13 @@ pub struct Environment {
     pub target: Option<Cond>,
 }
 
+/// The environment file schema, draft-07, as `pathbook schema --env` prints it.
+pub fn environment_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<RawEnvironment>();
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
 /// Reads and resolves an environment file against the catalog; every problem is located.
 pub fn load_environment(
     path: &Path,

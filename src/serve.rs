@@ -38,6 +38,7 @@ pub struct Options {
     pub style: Style,
     /// Host names the preview answers to besides `localhost` and IP addresses.
     pub allow_hosts: Vec<String>,
+    pub overrides: crate::config::Overrides,
 }
 
 /// One diagnostic as the browser overlay shows it.
@@ -107,7 +108,7 @@ fn print_diagnostics(session: &Session, style: Style) {
 /// Builds, serves and rebuilds until Ctrl-C.
 pub fn serve(root: &Path, opts: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let session = Session::open(root);
+    let session = Session::open_with(root, &opts.overrides);
     print_diagnostics(&session, opts.style);
     let title = session.project.config.as_ref().map_or_else(|| "pathbook".to_string(), |c| c.book.title.clone());
     if session.fresh {

@@ -306,6 +306,43 @@ fn pb017_condition_that_never_holds() {
 }
 
 #[test]
+fn pb017_a_rule_the_constraints_make_impossible_and_one_no_path_triggers() {
+    let kb = base();
+    // Every real host with the app runs v2; a blocker for the app on v1 can never fire.
+    kb.write(
+        "rules/more.yaml",
+        "constraints:\n  - require: not app or os@v2\n    why: the app only runs on v2\nblockers:\n  - id: app-on-v1\n    title: App on v1\n    severity: hard\n    blocks: upgrade os@v2\n    when: app and os@v1\n    sources: [{title: t}]\n  - id: never-removed\n    title: Never removed\n    severity: warning\n    blocks: remove feat\n    sources: [{title: t}]\n",
+    );
+    let (_, diags) = kb.check_json();
+    let impossible = diags
+        .iter()
+        .find(|d| d.code == "PB017" && d.message.contains("`app-on-v1` can never hold on a real host"))
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(impossible.at(), at(&kb, "rules/more.yaml", "app and os@v1"));
+    assert!(impossible.notes.iter().any(|n| n.contains("constraints")), "{impossible:?}");
+    let untriggered = diags
+        .iter()
+        .find(|d| d.code == "PB017" && d.message.contains("`never-removed` never fires"))
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(untriggered.at(), at(&kb, "rules/more.yaml", "remove feat"));
+}
+
+#[test]
+fn a_procedure_no_path_uses_is_still_checked_at_each_mistake() {
+    let kb = base();
+    kb.write(
+        "rules/procs.yaml",
+        "procedures:\n  - id: unused\n    title: Unused\n    steps:\n      - id: a\n        title: A\n        action: install brtfs\n        duration: 5q\n        rules: [blocker:no-such-blocker]\n",
+    );
+    let (status, diags) = kb.check_json();
+    assert_eq!(status, 1);
+    let find = |code: &str| diags.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code}: {diags:#?}"));
+    assert_eq!(find("PB005").at(), at(&kb, "rules/procs.yaml", "brtfs"));
+    assert_eq!(find("PB010").at(), at(&kb, "rules/procs.yaml", "5q"));
+    assert_eq!(find("PB018").at(), at(&kb, "rules/procs.yaml", "blocker:no-such-blocker"));
+}
+
+#[test]
 fn pb018_dangling_rule_link_in_an_article() {
     let kb = base();
     kb.write("content/guide.md", "---\ntitle: Guide\n---\n\nSee [the blocker](blocker:app-blcks).\n");

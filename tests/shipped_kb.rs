@@ -309,6 +309,7 @@ fn committed_schemas_match_the_binary() {
     for (file, args) in [
         ("schema/catalog.schema.json", &["schema"][..]),
         ("schema/front-matter.schema.json", &["schema", "--front-matter"][..]),
+        ("schema/environment.schema.json", &["schema", "--env"][..]),
     ] {
         let out = std::process::Command::new(common::BIN).args(args).output().unwrap();
         let committed = std::fs::read_to_string(repo().join(file)).unwrap();

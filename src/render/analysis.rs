@@ -47,7 +47,7 @@ pub fn analyze(cat: &Catalog) -> Vec<PathSummary> {
     cat.paths.par_iter().map(|p| analyze_path(cat, p)).collect()
 }
 
-fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
+pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
     let Ok(mut run) = verify::run(cat, path, &[], verify::sym::NODE_LIMIT) else {
         return PathSummary { too_large: true, ..PathSummary::default() };
     };

@@ -84,7 +84,9 @@ pub struct RenderState {
     pub theme: Theme,
     pub site: SiteVm,
     pub backlinks: Backlinks,
-    pub analysis: Vec<PathSummary>,
+    /// What the engine says about each path, computed when a page first asks (a runbook
+    /// needs its own path's, not the whole catalog's).
+    pub analysis: Vec<std::sync::OnceLock<PathSummary>>,
     /// Whether runbook pages are part of the site (path pages link to them).
     pub runbooks: bool,
 }
@@ -104,7 +106,7 @@ impl RenderState {
             theme,
             site: site_vm(config, revision),
             backlinks: Backlinks::build(cat),
-            analysis: analysis::analyze(cat),
+            analysis: (0..cat.paths.len()).map(|_| std::sync::OnceLock::new()).collect(),
             runbooks: true,
         })
     }
@@ -131,7 +133,7 @@ pub struct Renderer<'a> {
     pub theme: &'a Theme,
     pub site: &'a SiteVm,
     pub backlinks: &'a Backlinks,
-    pub analysis: &'a [PathSummary],
+    analysis: &'a [std::sync::OnceLock<PathSummary>],
     pub runbooks: bool,
     /// Computed once per renderer, on first use (pages render in parallel).
     pub(crate) article_order: std::sync::OnceLock<Vec<usize>>,
@@ -141,6 +143,17 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
+    /// What the engine says about path `i`.
+    pub fn summary(&self, i: usize) -> &PathSummary {
+        self.analysis[i].get_or_init(|| analysis::analyze_path(self.cat, &self.cat.paths[i]))
+    }
+
+    /// Every path's summary, computed in parallel where not yet known.
+    pub fn summaries(&self) -> Vec<&PathSummary> {
+        use rayon::prelude::*;
+        (0..self.cat.paths.len()).into_par_iter().map(|i| self.summary(i)).collect()
+    }
+
     pub fn new(cat: &'a Catalog, hl: &'a Highlighter, state: &'a RenderState) -> Renderer<'a> {
         Renderer {
             cat,

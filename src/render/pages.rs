@@ -512,7 +512,7 @@ impl Renderer<'_> {
     fn rule_activity(&self, b: BlockerIdx, root: &str) -> (Vec<LinkVm>, Vec<LinkVm>) {
         let mut fires = Vec::new();
         let mut clears = Vec::new();
-        for (pi, summary) in self.analysis.iter().enumerate() {
+        for (pi, summary) in self.summaries().into_iter().enumerate() {
             let path = &self.cat.paths[pi];
             for (step, x) in &summary.fires {
                 if *x == b {
@@ -585,7 +585,7 @@ impl Renderer<'_> {
         for s in &p.steps {
             ids.reserve(&s.id);
         }
-        let summary = &self.analysis[i];
+        let summary = self.summary(i);
         #[derive(Serialize)]
         struct StepNav {
             href: String,

@@ -177,7 +177,7 @@ impl Renderer<'_> {
         // Every prerequisite in scope at a step of this runbook (from the simulations), per host.
         let in_scope: Vec<(usize, PrereqIdx)> = match &spec.prerequisites {
             Some(list) => list.to_vec(),
-            None => self.analysis[pi.idx()].prereqs.clone(),
+            None => self.summary(pi.idx()).prereqs.clone(),
         };
         let mut prerequisites = Vec::new();
         let mut seen = BTreeSet::new();
@@ -214,7 +214,7 @@ impl Renderer<'_> {
         prerequisites.sort_by_key(|p| p.before_step);
 
         // Blockers the path clears, and the ones its steps name.
-        let summary = &self.analysis[pi.idx()];
+        let summary = self.summary(pi.idx());
         let mut blockers: Vec<BlockerLine> = Vec::new();
         let mut add_blocker = |b: BlockerIdx, cleared_at: Option<usize>| {
             let bl = &cat.blockers[b.idx()];

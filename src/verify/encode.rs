@@ -195,72 +195,10 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
 }
 
 /// Closes a set of attributes under everything that ties real hosts' attributes together, so
-/// that the states over the set are exactly the real states seen through it: derived
-/// components and their inputs, parts and their parents (both ways: a part needs its parent),
-/// constraints (all of a constraint's attributes once one is in; a derived component in a
-/// constraint counts through its inputs), and number facts compared with each other.
+/// that the states over the set are exactly the real states seen through it (see
+/// [`Ties`]): the groups are computed once per catalog, so this is linear in the set.
 pub fn close(cat: &Catalog, out: &mut Vec<Attr>) {
-    let add = |a: Attr, out: &mut Vec<Attr>| {
-        if !out.contains(&a) {
-            out.push(a)
-        }
-    };
-    // What a constraint ties together, derived components expanded to their inputs.
-    let expanded = |c: &Cond| -> Vec<Attr> {
-        let mut read = Vec::new();
-        c.attrs(cat, &mut read);
-        let mut i = 0;
-        while i < read.len() {
-            if let Attr::Comp(x) = read[i] {
-                if let Some(d) = &cat.components[x.idx()].derived {
-                    let mut more = Vec::new();
-                    d.attrs(cat, &mut more);
-                    for a in more {
-                        if !read.contains(&a) {
-                            read.push(a);
-                        }
-                    }
-                }
-            }
-            i += 1;
-        }
-        read
-    };
-    let constraints: Vec<Vec<Attr>> = cat.constraints.iter().map(|k| expanded(&k.require)).collect();
-    loop {
-        let before = out.len();
-        for i in 0..out.len() {
-            match out[i] {
-                Attr::Comp(c) => {
-                    let comp = &cat.components[c.idx()];
-                    if let Some(d) = &comp.derived {
-                        d.attrs(cat, out);
-                    }
-                    if let Some(p) = comp.part_of {
-                        add(Attr::Comp(p), out);
-                    }
-                    for p in cat.parts.get(c.idx()).into_iter().flatten() {
-                        add(Attr::Comp(*p), out);
-                    }
-                }
-                Attr::Fact(f) => {
-                    for g in cat.facts[f.idx()].compared_with.clone() {
-                        add(Attr::Fact(g), out);
-                    }
-                }
-            }
-        }
-        for read in &constraints {
-            if read.iter().any(|a| out.contains(a)) {
-                for a in read {
-                    add(*a, out);
-                }
-            }
-        }
-        if out.len() == before {
-            break;
-        }
-    }
+    cat.ties.close(out);
 }
 
 impl Layout {

@@ -167,23 +167,7 @@ pub fn run<'a>(cat: &'a Catalog, path: &MigrationPath, extra: &[&Cond], limit: u
     }
     let source = 0;
     eng.context = "the starting states (`applies_to` and constraints)".into();
-    let mut domain = domain(&mut eng, path, &layout, &start);
-    // Constraints about attributes the path never sees are free of it, but if together they
-    // cannot hold, no real host exists at all.
-    let independent: Vec<Cond> = cat
-        .constraints
-        .iter()
-        .filter(|k| !touches(cat, &k.require, &layout.attrs))
-        .map(|k| k.require.clone())
-        .collect();
-    if !independent.is_empty() {
-        let all = Cond::And(independent);
-        for h in path.hosts.iter().filter(|h| h.existing) {
-            if matches!(super::satisfiable_as(cat, &all, false, h.role), Ok(false)) {
-                domain = eng.ff();
-            }
-        }
-    }
+    let domain = domain(&mut eng, path, &layout, &start);
     let watched = eval::relevant_blockers(cat, path);
     let mut alive = domain.clone();
     let mut unsupported = eng.ff();

@@ -408,10 +408,22 @@ impl Resolver<'_> {
         };
         let action_span = raw.action.as_ref().map(|a| self.span(o, a));
         let site = if ctx.unhosted { ActionSite::Unhosted } else { ActionSite::Step };
+        // Everything on the step is checked even when its action is wrong: one mistake should
+        // not hide the next.
+        let duration = raw.duration.as_ref().and_then(|d| self.duration(o, d));
+        let rollback_window = raw.rollback_window.as_ref().and_then(|d| self.duration(o, d));
         let (action, via) = match &raw.action {
             Some(a) => match self.action(o, a, hosts, site) {
                 Some(a) => a,
-                None => return,
+                None => {
+                    for r in &raw.rules {
+                        let rspan = self.span(o, r);
+                        if crate::markdown::split_ref(&r.value).is_some() {
+                            self.reference(&r.value, rspan);
+                        }
+                    }
+                    return;
+                }
             },
             None => (Action::Manual, None),
         };
@@ -428,8 +440,6 @@ impl Resolver<'_> {
             );
             return;
         }
-        let duration = raw.duration.as_ref().and_then(|d| self.duration(o, d));
-        let rollback_window = raw.rollback_window.as_ref().and_then(|d| self.duration(o, d));
         let index = out.len();
         for r in &raw.rules {
             refs.push((index, (r.value.clone(), self.span(o, r))));

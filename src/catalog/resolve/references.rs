@@ -300,7 +300,108 @@ impl Resolver<'_> {
             }
         }
         number_cuts(cat);
+        cat.ties = ties(cat);
     }
+}
+
+/// The connected groups of attributes: joined by sharing a constraint (a derived component
+/// there stands for its inputs), by `part_of` (a part needs its parent), by a derived
+/// component's condition, and by a comparison of two numbers.
+fn ties(cat: &Catalog) -> Ties {
+    let mut index: std::collections::HashMap<Attr, usize> = std::collections::HashMap::new();
+    let mut attrs: Vec<Attr> = Vec::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn id(
+        a: Attr,
+        index: &mut std::collections::HashMap<Attr, usize>,
+        attrs: &mut Vec<Attr>,
+        parent: &mut Vec<usize>,
+    ) -> usize {
+        *index.entry(a).or_insert_with(|| {
+            attrs.push(a);
+            parent.push(parent.len());
+            parent.len() - 1
+        })
+    }
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let union = |a: Attr,
+                 b: Attr,
+                 index: &mut std::collections::HashMap<Attr, usize>,
+                 attrs: &mut Vec<Attr>,
+                 parent: &mut Vec<usize>| {
+        let (x, y) = (id(a, index, attrs, parent), id(b, index, attrs, parent));
+        let (rx, ry) = (find(parent, x), find(parent, y));
+        if rx != ry {
+            parent[rx] = ry;
+        }
+    };
+    let expanded = |c: &Cond| -> Vec<Attr> {
+        let mut read = Vec::new();
+        c.attrs(cat, &mut read);
+        let mut i = 0;
+        while i < read.len() {
+            if let Attr::Comp(x) = read[i] {
+                if let Some(d) = &cat.components[x.idx()].derived {
+                    d.attrs(cat, &mut read);
+                }
+            }
+            i += 1;
+        }
+        read
+    };
+    let mut constraint_attrs: Vec<Vec<Attr>> = Vec::new();
+    for k in &cat.constraints {
+        let read = expanded(&k.require);
+        for w in read.windows(2) {
+            union(w[0], w[1], &mut index, &mut attrs, &mut parent);
+        }
+        if let Some(first) = read.first() {
+            id(*first, &mut index, &mut attrs, &mut parent);
+        }
+        constraint_attrs.push(read);
+    }
+    for (i, c) in cat.components.iter().enumerate() {
+        let me = Attr::Comp(CompIdx(i as u32));
+        if let Some(p) = c.part_of {
+            union(me, Attr::Comp(p), &mut index, &mut attrs, &mut parent);
+        }
+        if let Some(d) = &c.derived {
+            let mut read = Vec::new();
+            d.attrs(cat, &mut read);
+            for a in read {
+                union(me, a, &mut index, &mut attrs, &mut parent);
+            }
+        }
+    }
+    for (i, f) in cat.facts.iter().enumerate() {
+        for g in &f.compared_with {
+            union(Attr::Fact(FactIdx(i as u32)), Attr::Fact(*g), &mut index, &mut attrs, &mut parent);
+        }
+    }
+    let mut roots: std::collections::HashMap<usize, u32> = std::collections::HashMap::new();
+    let mut t = Ties::default();
+    for (i, a) in attrs.iter().enumerate() {
+        let r = find(&mut parent, i);
+        let g = *roots.entry(r).or_insert_with(|| {
+            t.members.push(Vec::new());
+            t.constraints.push(Vec::new());
+            t.members.len() as u32 - 1
+        });
+        t.members[g as usize].push(*a);
+        t.group.insert(*a, g);
+    }
+    for (k, read) in constraint_attrs.iter().enumerate() {
+        if let Some(g) = read.first().and_then(|a| t.group.get(a)) {
+            t.constraints[*g as usize].push(k);
+        }
+    }
+    t
 }
 
 /// For each number fact, the constants the catalog compares it with or sets it to, and the
