@@ -1,8 +1,8 @@
 //! The build benchmark: `cargo bench --bench build` (release profile).
 //!
 //! For each size (default 1,000 and 10,000 articles, with as many rules) it generates the
-//! corpus of `pathbook::corpus`, then measures with the real binary: `check` and full `build`
-//! wall time, the build's peak memory (the child's max RSS), output bytes and time per page;
+//! corpus of `pathbook::corpus`, then measures with the real binary: `check`, `plan --env`
+//! for 1,000 hosts and full `build` wall time, the build's peak memory (the child's max RSS), output bytes and time per page;
 //! and in process, through the same `Session` that `serve` uses: the rebuild after editing one
 //! article. A baseline measured in the same run puts the build in proportion: reading every
 //! article, rendering it with pulldown-cmark alone and writing it out (in parallel) — the least
@@ -14,14 +14,18 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pathbook::corpus::{self, Spec};
 use pathbook::session::Session;
 use rayon::prelude::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pathbook");
+#[path = "support/mod.rs"]
+mod support;
+use support::{median, ms, run, settle};
+
+/// Hosts in the environment `plan` is timed with.
+const PLAN_HOSTS: usize = 1000;
 
 struct Options {
     sizes: Vec<usize>,
@@ -47,70 +51,6 @@ fn options() -> Options {
         }
     }
     o
-}
-
-/// Wall time and peak resident memory of one child process.
-struct Run {
-    wall: Duration,
-    max_rss_bytes: u64,
-    /// `timing: <phase> <ms> ms` lines of `PATHBOOK_TIMINGS=1`, in order.
-    phases: Vec<(String, f64)>,
-}
-
-/// Flushes dirty pages first, so one run does not pay for the previous run's writes.
-fn settle() {
-    // SAFETY: sync(2) takes no arguments and cannot fail.
-    unsafe { libc::sync() };
-}
-
-// The child is reaped by `wait4`, which std's `Child::wait` cannot do: it drops the rusage.
-#[allow(clippy::zombie_processes)]
-fn run(args: &[&str], root: &Path) -> Run {
-    use std::io::Read as _;
-    settle();
-    let start = Instant::now();
-    let mut child = Command::new(BIN)
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("PATHBOOK_TIMINGS", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start pathbook");
-    let pid = child.id() as libc::pid_t;
-    // Read to the end first (the child exits), then reap it with its rusage.
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
-    let mut status = 0;
-    // SAFETY: an all-zero `rusage` is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet waited for; the pointers are to live locals.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed();
-    assert_eq!(waited, pid, "wait4");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "pathbook {args:?} failed on {}:\n{stderr}",
-        root.display()
-    );
-    let phases = stderr
-        .lines()
-        .filter_map(|l| {
-            let mut w = l.strip_prefix("timing: ")?.split_whitespace();
-            let name = w.next()?;
-            let ms = w.next()?.parse().ok()?;
-            (w.next() == Some("ms") && w.next().is_none()).then(|| (name.to_string(), ms))
-        })
-        .collect();
-    Run { wall, max_rss_bytes: usage.ru_maxrss as u64 * 1024, phases }
-}
-
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs[xs.len() / 2]
 }
 
 /// The least a generator must do: read each article, Markdown → HTML, write it.
@@ -177,6 +117,8 @@ struct Row {
     rules: usize,
     pages: u64,
     check: Duration,
+    /// `plan --env` with [`PLAN_HOSTS`] hosts.
+    plan: Duration,
     build: Duration,
     peak_mib: f64,
     per_page_us: f64,
@@ -188,10 +130,6 @@ struct Row {
     baseline: Duration,
     /// Phases of the median build.
     phases: Vec<(String, f64)>,
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() {
@@ -218,6 +156,11 @@ fn main() {
         );
 
         let check = median((0..o.runs).map(|_| run(&["check"], &corpus_dir).wall).collect());
+        // `plan` for an environment of 1,000 hosts spread over the families.
+        let hosts = corpus_dir.join("hosts.yaml");
+        std::fs::write(&hosts, corpus::environment(stats.families, PLAN_HOSTS, 42)).expect("write hosts");
+        let hosts_arg = hosts.to_str().expect("utf-8 path");
+        let plan = median((0..o.runs).map(|_| run(&["plan", "--env", hosts_arg], &corpus_dir).wall).collect());
         // Interleaved, so that build and baseline see the same state of the machine.
         let mut builds = Vec::new();
         let mut baselines = Vec::new();
@@ -241,6 +184,7 @@ fn main() {
             rules: stats.rules,
             pages,
             check,
+            plan,
             build,
             peak_mib: peak as f64 / (1024.0 * 1024.0),
             per_page_us: build.as_secs_f64() * 1e6 / pages.max(1) as f64,
@@ -264,17 +208,18 @@ fn main() {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| articles | rules | pages | check | build | peak memory | per page | bytes/page | site | incremental (median / max of 7) | baseline (read + pulldown-cmark + write) | build ÷ baseline |"
+        "| articles | rules | pages | check | plan (1,000 hosts) | build | peak memory | per page | bytes/page | site | incremental (median / max of 7) | baseline (read + pulldown-cmark + write) | build ÷ baseline |"
     );
-    let _ = writeln!(table, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(table, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let _ = writeln!(
             table,
-            "| {} | {} | {} | {:.0} ms | {:.0} ms | {:.0} MiB | {:.0} µs | {} B | {:.0} MiB | {:.1} / {:.1} ms | {:.0} ms | {:.1}× |",
+            "| {} | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} MiB | {:.0} µs | {} B | {:.0} MiB | {:.1} / {:.1} ms | {:.0} ms | {:.1}× |",
             r.articles,
             r.rules,
             r.pages,
             ms(r.check),
+            ms(r.plan),
             ms(r.build),
             r.peak_mib,
             r.per_page_us,
@@ -313,6 +258,8 @@ fn main() {
             "rules": r.rules,
             "pages": r.pages,
             "check_ms": ms(r.check),
+            "plan_hosts": PLAN_HOSTS,
+            "plan_ms": ms(r.plan),
             "build_ms": ms(r.build),
             "build_peak_rss_mib": r.peak_mib,
             "time_per_page_us": r.per_page_us,

@@ -470,8 +470,23 @@ fn untriggered_rules(cat: &Catalog) -> Vec<Diagnostic> {
     if cat.paths.is_empty() {
         return Vec::new();
     }
-    let actions: Vec<&Action> = cat.paths.iter().flat_map(|p| p.steps.iter().map(|s| &s.action)).collect();
-    let triggered = |pat: &Pattern| actions.iter().any(|a| pat.may_match(a));
+    // The steps' actions under each component and fact they touch: a pattern can only match
+    // an action that shares one with it.
+    let mut by_comp: HashMap<CompIdx, Vec<&Action>> = HashMap::new();
+    let mut by_fact: HashMap<FactIdx, Vec<&Action>> = HashMap::new();
+    for a in cat.paths.iter().flat_map(|p| p.steps.iter().map(|s| &s.action)) {
+        for (c, _) in a.targets() {
+            by_comp.entry(c).or_default().push(a);
+        }
+        if let Some(f) = a.fact() {
+            by_fact.entry(f).or_default().push(a);
+        }
+    }
+    let triggered = |pat: &Pattern| {
+        let comps = pat.targets.iter().filter_map(|(c, _)| by_comp.get(c));
+        let facts = pat.facts.iter().filter_map(|f| by_fact.get(f));
+        comps.chain(facts).flatten().any(|a| pat.may_match(a))
+    };
     let mut out = Vec::new();
     let mut warn = |span: Span, what: String, pattern: &Pattern| {
         out.push(

@@ -135,18 +135,10 @@ struct Family {
     features: usize,
 }
 
-/// Writes the corpus into `out` (replacing what is there).
+/// Writes the corpus into `out`, which must be empty, missing, or an earlier generated corpus.
 pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
     let mut rng = Rng(a.seed);
-    if out.exists() {
-        std::fs::remove_dir_all(out)?;
-    }
-    std::fs::create_dir_all(out.join("rules"))?;
-    std::fs::create_dir_all(out.join("content"))?;
-    std::fs::write(
-        out.join("book.toml"),
-        "[book]\ntitle = \"Generated corpus\"\ndescription = \"A generated knowledge base for benchmarks.\"\n",
-    )?;
+    prepare_out(out)?;
 
     // Each family holds `features` blockers and `features` prerequisites: 2 rules per feature.
     let mut families = Vec::new();
@@ -323,4 +315,145 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
         std::fs::write(dir.join(format!("article-{i}.md")), md)?;
     }
     Ok(Stats { families: families.len(), rules, articles: a.articles })
+}
+
+/// A catalog in the shape of an in-place OS upgrade tool's inhibitor list (Leapp's, for one):
+/// `n` packages, each present or not on a host, each blocking the OS upgrade, and one path
+/// that removes whichever are present (a step guarded by `when`) before it upgrades. Every
+/// package doubles the starting states, so the catalog measures how the verifier grows with
+/// independent findings. `interacting` pairs of packages are tied together (one removal takes
+/// another along, one package needs another, one must go before another), and three facts
+/// add a number, an enumeration and a set to what the verifier decides.
+#[derive(Clone, Copy, Debug)]
+pub struct Inhibitors {
+    pub n: usize,
+    pub interacting: usize,
+}
+
+/// Writes an [`Inhibitors`] catalog into `out`, which must be empty, missing, or an earlier
+/// generated corpus (it is never asked to delete anything else).
+/// Where the inhibitor catalog says its rules come from.
+const SOURCES: &str = "\n    sources: [{title: Upgrade inhibitors, url: \"https://example.com/inhibitors\"}]";
+
+pub fn generate_inhibitors(spec: &Inhibitors, out: &Path) -> std::io::Result<()> {
+    prepare_out(out)?;
+    let n = spec.n.max(2);
+    let pairs = spec.interacting.min(n / 2);
+    let mut y = String::from("# A generated catalog: independent upgrade inhibitors.\ncomponents:\n");
+    y.push_str("  - id: os\n    title: Enterprise Linux\n    kind: os\n    versions: [el8, el9]\n");
+    for k in 0..n {
+        let _ = write!(y, "  - id: pkg-{k}\n    title: Package {k}\n    kind: application\n");
+    }
+    y.push_str(
+        "facts:\n  - id: free-space\n    title: Free space on /var\n    type: number\n    unit: GB\n    kind: setting\n\
+         \x20 - id: boot-mode\n    title: Boot mode\n    type: enum\n    values: [bios, uefi]\n\
+         \x20 - id: kernel-modules\n    title: Loaded kernel modules\n    type: set\n    values: [floppy, pata-legacy, btrfs]\n    kind: setting\n",
+    );
+    // Pair i ties packages 2i and 2i+1, in one of three ways.
+    let (mut constraints, mut prerequisites, mut effects) = (String::new(), String::new(), String::new());
+    for i in 0..pairs {
+        let (a, b) = (2 * i, 2 * i + 1);
+        match i % 3 {
+            0 => {
+                let _ = write!(
+                    effects,
+                    "  - id: pkg-{a}-takes-pkg-{b}\n    title: Removing package {a} removes package {b}\n    on: remove pkg-{a}\n    when: pkg-{b}\n    does: [remove pkg-{b}]{SOURCES}\n"
+                );
+            }
+            1 => {
+                let _ = write!(
+                    constraints,
+                    "  - require: not pkg-{a} or pkg-{b}\n    why: Package {a} depends on package {b}.\n"
+                );
+            }
+            _ => {
+                let _ = write!(
+                    prerequisites,
+                    "  - id: pkg-{b}-after-pkg-{a}\n    title: Package {a} goes before package {b}\n    for: remove pkg-{b}\n    requires: not pkg-{a}{SOURCES}\n"
+                );
+            }
+        }
+    }
+    let _ = write!(
+        prerequisites,
+        "  - id: upgrade-needs-space\n    title: The upgrade needs 5 GB free on /var\n    for: upgrade os@el9\n    requires: free-space >= 5GB{SOURCES}\n"
+    );
+    if !constraints.is_empty() {
+        y.push_str("constraints:\n");
+        y.push_str(&constraints);
+    }
+    y.push_str("prerequisites:\n");
+    y.push_str(&prerequisites);
+    if !effects.is_empty() {
+        y.push_str("effects:\n");
+        y.push_str(&effects);
+    }
+    y.push_str("blockers:\n");
+    for k in 0..n {
+        let _ = write!(
+            y,
+            "  - id: pkg-{k}-inhibits\n    title: Package {k} inhibits the upgrade\n    severity: hard\n    blocks: upgrade os@el9\n    when: pkg-{k}{SOURCES}\n"
+        );
+    }
+    y.push_str(
+        "  - id: floppy-on-bios\n    title: The floppy module on a BIOS host stops the new kernel from booting\n    severity: hard\n    blocks: upgrade os@el9\n    when: boot-mode = bios and kernel-modules has floppy\n    sources: [{title: Upgrade inhibitors, url: \"https://example.com/inhibitors\"}]\n",
+    );
+    let _ = write!(
+        y,
+        "paths:\n  - id: in-place\n    title: In-place upgrade\n    applies_to: os@el8\n    hosts: [{{id: server, title: The server, existing: true}}]\n    goal:\n      - host: server\n        require: os@el9\n    outcome: supported{SOURCES}\n    steps:\n",
+    );
+    for k in 0..n {
+        let _ = write!(
+            y,
+            "      - id: remove-pkg-{k}\n        title: Remove package {k}\n        host: server\n        when: pkg-{k}\n        action: remove pkg-{k}\n        rules: [blocker:pkg-{k}-inhibits]\n"
+        );
+    }
+    y.push_str(
+        "      - id: unload-floppy\n        title: Unload the floppy module\n        host: server\n        when: kernel-modules has floppy\n        action: set kernel-modules - floppy\n        rules: [blocker:floppy-on-bios]\n\
+         \x20     - id: clean-var\n        title: Clean /var\n        host: server\n        when: free-space < 5GB\n        action: set free-space = 20GB\n        rules: [prerequisite:upgrade-needs-space]\n\
+         \x20     - id: upgrade\n        title: Upgrade to EL9\n        host: server\n        action: upgrade os@el9\n",
+    );
+    std::fs::write(out.join("rules/catalog.yaml"), y)
+}
+
+/// A marker in every generated corpus, so regenerating one may replace it.
+const MARKER: &str = ".pathbook-corpus";
+
+/// Makes `out` ready for a corpus: creates it, or empties it when it holds an earlier one.
+/// Anything else with files in it is refused.
+fn prepare_out(out: &Path) -> std::io::Result<()> {
+    if out.join(MARKER).is_file() {
+        std::fs::remove_dir_all(out)?;
+    } else if std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        return Err(std::io::Error::other(format!(
+            "{} is not empty and holds no generated corpus; choose an empty folder",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out.join("rules"))?;
+    std::fs::create_dir_all(out.join("content"))?;
+    std::fs::write(out.join(MARKER), "generated by pathbook::corpus; regenerating replaces this folder\n")?;
+    std::fs::write(
+        out.join("book.toml"),
+        "[book]\ntitle = \"Generated corpus\"\ndescription = \"A generated knowledge base for benchmarks.\"\n",
+    )
+}
+
+/// An environment file for a corpus of `families` product families (see [`generate`]): `hosts`
+/// servers, each on one family's old versions with a random choice of its legacy add-ons, for
+/// `pathbook plan --env`.
+pub fn environment(families: usize, hosts: usize, seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut y = String::from("hosts:\n");
+    for h in 0..hosts {
+        let n = h % families.max(1);
+        let _ = write!(y, "  - id: srv-{h:05}\n    components: [os-{n}@v1, app-{n}@a");
+        for k in 0..LEGACY {
+            if rng.below(2) == 0 {
+                let _ = write!(y, ", legacy-{n}-{k}");
+            }
+        }
+        y.push_str("]\n");
+    }
+    y
 }

@@ -458,6 +458,21 @@ impl Cond {
         }
     }
 
+    /// The components whose `is broken` the condition reads, named conditions expanded.
+    pub fn broken_reads(&self, cat: &Catalog, out: &mut Vec<CompIdx>) {
+        match self {
+            Cond::Broken(x) if !out.contains(x) => out.push(*x),
+            Cond::Named(n) => {
+                if let Some(nc) = cat.conditions.get(n.idx()) {
+                    nc.when.broken_reads(cat, out)
+                }
+            }
+            Cond::Not(c) => c.broken_reads(cat, out),
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| c.broken_reads(cat, out)),
+            _ => {}
+        }
+    }
+
     /// Every attribute the condition reads, named conditions expanded.
     pub fn attrs(&self, cat: &Catalog, out: &mut Vec<Attr>) {
         let push = |a: Attr, out: &mut Vec<Attr>| {
@@ -1193,6 +1208,10 @@ pub struct Ties {
     pub members: Vec<Vec<Attr>>,
     /// Each group's constraints (indices into `Catalog::constraints`).
     pub constraints: Vec<Vec<usize>>,
+    /// Constraints that read no attribute (only the host's role): they bear on every state.
+    pub unread: Vec<usize>,
+    /// Components whose `is broken` some constraint reads.
+    pub broken: Vec<CompIdx>,
 }
 
 impl Ties {
@@ -1212,6 +1231,17 @@ impl Ties {
             }
             i += 1;
         }
+    }
+
+    /// The constraints that bear on states over `attrs` (closed with [`Ties::close`]): those of
+    /// the groups the attributes are in and those that read none, in catalog order.
+    pub fn bearing(&self, attrs: &[Attr]) -> Vec<usize> {
+        let mut out = self.unread.clone();
+        for g in self.touched(attrs) {
+            out.extend(&self.constraints[g as usize]);
+        }
+        out.sort_unstable();
+        out
     }
 
     /// The groups `attrs` touch.

@@ -92,6 +92,8 @@ pub fn load_environment(
     let raw: RawEnvironment =
         load::parse_yaml(&sources.get(file).text.clone(), origin, sources).map_err(|d| vec![d])?;
     let mut hosts: Vec<EnvHost> = Vec::new();
+    let sources: &SourceMap = sources;
+    let mut one = resolve::OneOff::new(cat, sources);
     for h in &raw.hosts {
         let span = origin.span(sources, &h.id.referenced, h.id.value.len());
         if hosts.iter().any(|x| x.id == h.id.value) {
@@ -99,21 +101,21 @@ pub fn load_environment(
         }
         let mut state = HostState::default();
         for c in &h.components {
-            match resolve::setting(cat, sources, origin, c) {
+            match one.setting(origin, c) {
                 Ok(x) => state.apply_setting(&x),
                 Err(d) => diags.push(d),
             }
         }
         for (id, value) in &h.facts {
             let vspan = origin.span(sources, &value.referenced, value.value.len());
-            match cat.fact_ids.get(id).copied() {
+            match one.catalog().fact_ids.get(id).copied() {
                 Some(_) => {
                     let text = S {
                         value: format!("{id} = {}", value.value),
                         referenced: value.referenced,
                         defined: value.defined,
                     };
-                    match resolve::setting(cat, sources, origin, &text) {
+                    match one.setting(origin, &text) {
                         Ok(x) => state.apply_setting(&x),
                         Err(mut d) => {
                             d.span = vspan;
@@ -123,7 +125,7 @@ pub fn load_environment(
                 }
                 None => {
                     let mut d = Diagnostic::error(Code::UnknownComponent, vspan, format!("unknown fact `{id}`"));
-                    if let Some(sg) = resolve::suggest(id, cat.fact_ids.keys().map(String::as_str)) {
+                    if let Some(sg) = resolve::suggest(id, one.catalog().fact_ids.keys().map(String::as_str)) {
                         d = d.with_hint(format!("did you mean `{sg}`?"));
                     }
                     diags.push(d);
@@ -132,7 +134,7 @@ pub fn load_environment(
         }
         for b in &h.broken {
             let text = S { value: format!("{} is broken", b.value), referenced: b.referenced, defined: b.defined };
-            match resolve::setting(cat, sources, origin, &text) {
+            match one.setting(origin, &text) {
                 Ok(x) => state.apply_setting(&x),
                 Err(mut d) => {
                     d.span = origin.span(sources, &b.referenced, b.value.len());
@@ -140,8 +142,8 @@ pub fn load_environment(
                 }
             }
         }
-        state.fill_defaults(cat);
-        state.settle(cat);
+        state.fill_defaults(one.catalog());
+        state.settle(one.catalog());
         hosts.push(EnvHost {
             id: h.id.value.clone(),
             title: h.title.clone().unwrap_or_else(|| h.id.value.clone()),
@@ -153,7 +155,7 @@ pub fn load_environment(
         diags.push(Diagnostic::error(Code::Shape, Span::file_start(file), "the environment lists no hosts"));
     }
     let target = match &raw.target {
-        Some(t) => match resolve::condition(cat, sources, origin, t) {
+        Some(t) => match one.condition(origin, t) {
             Ok(c) => Some(c),
             Err(ds) => {
                 diags.extend(ds);
@@ -162,6 +164,7 @@ pub fn load_environment(
         },
         None => None,
     };
+    one.finish(cat);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use pathbook::corpus::{self, Spec};
+use pathbook::corpus::{self, Inhibitors, Spec};
 
 fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(root)
@@ -81,4 +81,122 @@ fn the_same_seed_gives_the_same_corpus() {
     corpus::generate(&Spec { seed: 4, ..spec }, &dir.path().join("c")).unwrap();
     assert_eq!(files(&dir.path().join("a")), files(&dir.path().join("b")));
     assert_ne!(files(&dir.path().join("a")), files(&dir.path().join("c")));
+}
+
+/// Drops the steps with these ids from a generated inhibitor catalog.
+fn drop_steps(root: &Path, ids: &[&str]) {
+    let file = root.join("rules/catalog.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if let Some(id) = line.strip_prefix("      - id: ") {
+            skipping = ids.contains(&id);
+        } else if !line.starts_with("        ") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    std::fs::write(&file, out).unwrap();
+}
+
+/// `check --format json` on `root`: exit success and the PB011 mismatches' state counts, in
+/// order, with the rule each names.
+fn mismatches(root: &Path) -> (bool, Vec<(u128, String)>) {
+    let out = Command::new(common::BIN).arg("--root").arg(root).args(["check", "--format", "json"]).output().unwrap();
+    let mut found = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["code"] != "PB011" {
+            continue;
+        }
+        let message = v["message"].as_str().unwrap();
+        let count = message.rsplit(" in ").next().unwrap().trim_end_matches(" starting states").replace(',', "");
+        found.push((count.parse().unwrap(), v["label"].as_str().unwrap_or_default().to_string()));
+    }
+    (out.status.success(), found)
+}
+
+#[test]
+fn the_inhibitor_catalog_checks_clean_and_its_counts_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("inhibitors");
+    corpus::generate_inhibitors(&Inhibitors { n: 60, interacting: 6 }, &kb).unwrap();
+    let check = Command::new(common::BIN).arg("--root").arg(&kb).args(["check", "--deny-warnings"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+
+    // Package 40 is independent of everything: left in place, it blocks exactly the half of
+    // the starting states that have it.
+    let one = dir.path().join("one");
+    corpus::generate_inhibitors(&Inhibitors { n: 60, interacting: 6 }, &one).unwrap();
+    drop_steps(&one, &["remove-pkg-40"]);
+    let (ok, found) = mismatches(&one);
+    assert!(!ok);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("blocker:pkg-40-inhibits"), "{found:?}");
+    let half = found[0].0;
+
+    // Packages 40 and 41 left in place: the first blocks the same half, the second the quarter
+    // that has it but not package 40 — counts the engine must get exactly right at 2^60 states.
+    let two = dir.path().join("two");
+    corpus::generate_inhibitors(&Inhibitors { n: 60, interacting: 6 }, &two).unwrap();
+    drop_steps(&two, &["remove-pkg-40", "remove-pkg-41"]);
+    let (ok, found) = mismatches(&two);
+    assert!(!ok);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let by = |rule: &str| found.iter().find(|(_, l)| l.contains(rule)).map(|(n, _)| *n);
+    assert_eq!(by("blocker:pkg-40-inhibits"), Some(half), "{found:?}");
+    assert_eq!(by("blocker:pkg-41-inhibits"), Some(half / 2), "{found:?}");
+    assert!(half >= 1u128 << 59, "at least half of 2^60 package states: {half}");
+
+    // Without the clean-up of /var, the space prerequisite stops the upgrade wherever
+    // `free-space` is below 5 GB (or unknown).
+    let space = dir.path().join("space");
+    corpus::generate_inhibitors(&Inhibitors { n: 60, interacting: 6 }, &space).unwrap();
+    drop_steps(&space, &["clean-var"]);
+    let (ok, found) = mismatches(&space);
+    assert!(!ok);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("prerequisite:upgrade-needs-space"), "{found:?}");
+    assert!(found[0].0 < 2 * half, "only part of the states: {found:?}");
+}
+
+#[test]
+fn a_corpus_never_replaces_a_folder_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("notes");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("todo.md"), "mine").unwrap();
+    let err = corpus::generate_inhibitors(&Inhibitors { n: 3, interacting: 0 }, &mine).unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
+    assert_eq!(std::fs::read_to_string(mine.join("todo.md")).unwrap(), "mine");
+    // A generated corpus is replaced on the next run.
+    let kb = dir.path().join("kb");
+    corpus::generate_inhibitors(&Inhibitors { n: 3, interacting: 0 }, &kb).unwrap();
+    corpus::generate(&Spec { articles: 3, rules: 3, seed: 1 }, &kb).unwrap();
+    assert!(kb.join("content").read_dir().unwrap().next().is_some());
+}
+
+#[test]
+fn the_generated_environment_plans_every_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    let stats = corpus::generate(&Spec { articles: 20, rules: 60, seed: 3 }, &kb).unwrap();
+    std::fs::write(kb.join("hosts.yaml"), corpus::environment(stats.families, 25, 3)).unwrap();
+    let out = Command::new(common::BIN)
+        .current_dir(&kb)
+        .args(["plan", "--env", "hosts.yaml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 25);
+    for h in hosts {
+        let viable = h["paths"].as_array().unwrap().iter().filter(|p| p["viable"] == true).count();
+        assert!(viable >= 1, "every generated host has a working path: {h}");
+    }
 }

@@ -131,11 +131,7 @@ pub fn tracked(cat: &Catalog, path: &MigrationPath, extra: &[&Cond]) -> Vec<Attr
         c.attrs(cat, &mut out);
     }
     // A component that can be broken at the start makes the outcome `broken` unless repaired.
-    let mut broken = Vec::new();
-    for c in start_conditions(path).into_iter().chain(cat.constraints.iter().map(|k| &k.require)) {
-        collect_broken(cat, c, &mut broken);
-    }
-    for c in broken {
+    for c in broken_free(cat, start_conditions(path)) {
         add(Attr::Comp(c), &mut out);
     }
     for c in extra {
@@ -205,20 +201,14 @@ impl Layout {
     /// Allocates variables for the tracked attributes of every existing host, attribute by
     /// attribute so one attribute's copies on several hosts sit together.
     pub fn new(cat: &Catalog, path: &MigrationPath, attrs: Vec<Attr>) -> Layout {
-        let mut broken_free: Vec<CompIdx> = Vec::new();
-        for c in start_conditions(path).into_iter().chain(cat.constraints.iter().map(|k| &k.require)) {
-            collect_broken(cat, c, &mut broken_free);
-        }
+        let broken_free = broken_free(cat, start_conditions(path));
         let existing: Vec<usize> = path.hosts.iter().enumerate().filter(|(_, h)| h.existing).map(|(i, _)| i).collect();
         Layout::build(cat, attrs, &existing, &broken_free)
     }
 
     /// One host with `attrs`, for questions about conditions alone.
     pub fn single(cat: &Catalog, attrs: Vec<Attr>, about: &Cond) -> Layout {
-        let mut broken_free = Vec::new();
-        for c in std::iter::once(about).chain(cat.constraints.iter().map(|k| &k.require)) {
-            collect_broken(cat, c, &mut broken_free);
-        }
+        let broken_free = broken_free(cat, [about]);
         Layout::build(cat, attrs, &[0], &broken_free)
     }
 
@@ -278,18 +268,14 @@ impl Layout {
     }
 }
 
-fn collect_broken(cat: &Catalog, c: &Cond, out: &mut Vec<CompIdx>) {
-    match c {
-        Cond::Broken(x) if !out.contains(x) => out.push(*x),
-        Cond::Named(n) => {
-            if let Some(nc) = cat.conditions.get(n.idx()) {
-                collect_broken(cat, &nc.when, out)
-            }
-        }
-        Cond::Not(c) => collect_broken(cat, c, out),
-        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| collect_broken(cat, c, out)),
-        _ => {}
+/// The components that may start broken: those whose `is broken` the starting conditions or
+/// a constraint read.
+fn broken_free<'c>(cat: &Catalog, start: impl IntoIterator<Item = &'c Cond>) -> Vec<CompIdx> {
+    let mut out = cat.ties.broken.clone();
+    for c in start {
+        c.broken_reads(cat, &mut out);
     }
+    out
 }
 
 /// The value of a code slot in a valuation.

@@ -418,14 +418,6 @@ fn domain(eng: &mut Engine, path: &MigrationPath, layout: &Layout, start: &[SymH
     d
 }
 
-/// Does a constraint bear on a set of tracked attributes? Those it reads are tracked (the
-/// closure brought all of them in), or it reads nothing but the host's role.
-pub(super) fn touches(cat: &Catalog, c: &Cond, tracked: &[Attr]) -> bool {
-    let mut read = Vec::new();
-    c.attrs(cat, &mut read);
-    read.is_empty() || read.iter().any(|a| tracked.contains(a))
-}
-
 /// Which constraints a domain takes in.
 pub(super) enum Constraints<'a> {
     None,
@@ -505,11 +497,8 @@ pub(super) fn host_domain(
         Constraints::None => return d,
         Constraints::Bearing(t) => t,
     };
-    for k in &cat.constraints {
-        if !touches(cat, &k.require, tracked) {
-            continue;
-        }
-        let c = eng.cond(&k.require, sh);
+    for k in cat.ties.bearing(tracked) {
+        let c = eng.cond(&cat.constraints[k].require, sh);
         d = eng.and(&d, &c);
     }
     d

@@ -364,32 +364,68 @@ fn over_catalog<'a>(cat: &mut Catalog, sources: &'a SourceMap, content_dir: &'a 
     r
 }
 
-/// Resolves one condition against a resolved catalog (environment files for `plan`).
-pub fn condition(cat: &mut Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<Cond, Vec<Diagnostic>> {
-    let mut r = over_catalog(cat, sources, Path::new(""));
-    let result = r.cond(o, s).map(|(c, _)| c);
-    *cat = r.cat;
-    match result {
-        Some(c) if !r.diags.iter().any(Diagnostic::is_error) => Ok(c),
-        _ => Err(r.diags),
+/// A resolver over a resolved catalog for one-off settings and conditions (environment files,
+/// assistant answers): the catalog's ids are declared once, however many it resolves. The
+/// catalog is lent to it and given back by [`OneOff::finish`].
+pub struct OneOff<'a> {
+    r: Resolver<'a>,
+}
+
+impl<'a> OneOff<'a> {
+    pub fn new(cat: &mut Catalog, sources: &'a SourceMap) -> OneOff<'a> {
+        OneOff { r: over_catalog(cat, sources, Path::new("")) }
+    }
+
+    /// The catalog, while it is lent.
+    pub fn catalog(&self) -> &Catalog {
+        &self.r.cat
+    }
+
+    /// One condition (`target:` in an environment file).
+    pub fn condition(&mut self, o: Origin, s: &S) -> Result<Cond, Vec<Diagnostic>> {
+        let before = self.r.diags.len();
+        let result = self.r.cond(o, s).map(|(c, _)| c);
+        let diags: Vec<Diagnostic> = self.r.diags.drain(before..).collect();
+        match result {
+            Some(c) if !diags.iter().any(Diagnostic::is_error) => Ok(c),
+            _ => Err(diags),
+        }
+    }
+
+    /// One thing a host has: `component`, `component@version`, `fact = value`,
+    /// `component is broken`.
+    pub fn setting(&mut self, o: Origin, s: &S) -> Result<Setting, Diagnostic> {
+        let before = self.r.diags.len();
+        let span = self.r.span(o, s);
+        let result = self.r.setting(&s.value, span);
+        let mut diags = self.r.diags.drain(before..);
+        match (result, diags.next()) {
+            (Some(x), None) => Ok(x),
+            (_, Some(d)) => Err(d),
+            (None, None) => Err(Diagnostic::error(Code::BadCondition, span, "invalid setting")),
+        }
+    }
+
+    /// Gives the catalog back.
+    pub fn finish(self, cat: &mut Catalog) {
+        *cat = self.r.cat;
     }
 }
 
-/// One thing a host has (assistant answers, environment files, new hosts): `component`,
-/// `component@version`, `fact = value`, `component is broken`.
+/// Resolves one condition against a resolved catalog.
+pub fn condition(cat: &mut Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<Cond, Vec<Diagnostic>> {
+    let mut one = OneOff::new(cat, sources);
+    let result = one.condition(o, s);
+    one.finish(cat);
+    result
+}
+
+/// Resolves one setting against a resolved catalog (see [`OneOff::setting`]).
 pub fn setting(cat: &mut Catalog, sources: &SourceMap, o: Origin, s: &S) -> Result<Setting, Diagnostic> {
-    let mut r = over_catalog(cat, sources, Path::new(""));
-    let span = r.span(o, s);
-    let result = r.setting(&s.value, span);
-    *cat = r.cat;
-    match result {
-        Some(x) if r.diags.is_empty() => Ok(x),
-        _ => Err(r
-            .diags
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Diagnostic::error(Code::BadCondition, span, "invalid setting"))),
-    }
+    let mut one = OneOff::new(cat, sources);
+    let result = one.setting(o, s);
+    one.finish(cat);
+    result
 }
 
 fn origin_span(r: &Resolver, o: Origin, loc: &serde_saphyr::Location) -> Span {

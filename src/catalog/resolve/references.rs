@@ -397,9 +397,13 @@ fn ties(cat: &Catalog) -> Ties {
         t.group.insert(*a, g);
     }
     for (k, read) in constraint_attrs.iter().enumerate() {
-        if let Some(g) = read.first().and_then(|a| t.group.get(a)) {
-            t.constraints[*g as usize].push(k);
+        match read.first().and_then(|a| t.group.get(a)) {
+            Some(g) => t.constraints[*g as usize].push(k),
+            None => t.unread.push(k),
         }
+    }
+    for k in &cat.constraints {
+        k.require.broken_reads(cat, &mut t.broken);
     }
     t
 }
