@@ -19,6 +19,8 @@ pub struct Config {
     pub site: SiteConfig,
     #[serde(default)]
     pub check: CheckConfig,
+    #[serde(default)]
+    pub vocabulary: Vocabulary,
     /// The project root (where `book.toml` is); not read from the file.
     #[serde(skip)]
     pub root: PathBuf,
@@ -109,6 +111,30 @@ pub struct CheckConfig {
     pub as_of: Option<String>,
 }
 
+/// The words pages use for what a path runs on: `server`/`servers` by default; a database
+/// knowledge base may say `cluster`, an endpoint one `device`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Vocabulary {
+    #[serde(default = "default_host")]
+    pub host: String,
+    #[serde(default = "default_hosts")]
+    pub hosts: String,
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary { host: default_host(), hosts: default_hosts() }
+    }
+}
+
+fn default_host() -> String {
+    "server".to_string()
+}
+fn default_hosts() -> String {
+    "servers".to_string()
+}
+
 /// What the command line overrides in `book.toml`.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
@@ -183,6 +209,19 @@ impl Config {
                         format!("`as-of` is not a date: `{}`", d.escape_debug()),
                     )
                     .with_hint("write it as YYYY-MM-DD"),
+                );
+            }
+        }
+        for (key, word) in [("host", &self.vocabulary.host), ("hosts", &self.vocabulary.hosts)] {
+            let w = word.trim();
+            if w.is_empty() || w.chars().count() > 40 || w.chars().any(char::is_control) {
+                out.push(
+                    Diagnostic::error(
+                        Code::Config,
+                        at(key),
+                        format!("`{key}` must be a short word, 1 to 40 characters"),
+                    )
+                    .with_hint("e.g. `host = \"cluster\"` and `hosts = \"clusters\"`"),
                 );
             }
         }

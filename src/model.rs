@@ -317,7 +317,8 @@ impl Fact {
         match (&self.ty, v) {
             (FactType::Number { unit, scale, .. }, Value::Num(n)) => {
                 let x = n.0 / scale;
-                let x = if (x - x.round()).abs() < 1e-9 { format!("{}", x.round()) } else { format!("{x}") };
+                // `+ 0.0` turns a negative zero into zero.
+                let x = if (x - x.round()).abs() < 1e-9 { format!("{}", x.round() + 0.0) } else { format!("{x}") };
                 match unit {
                     Some(u) => format!("{x} {u}"),
                     None => x,

@@ -66,7 +66,10 @@ impl Renderer<'_> {
             &path,
             &a.title,
             "assistant",
-            "Answer a few questions about a server: see what blocks it and which paths work.",
+            &format!(
+                "Answer a few questions about a {}: see what blocks it and which paths work.",
+                self.site.vocab.host
+            ),
             &[],
         );
         ctx.insert("title", &a.title);

@@ -75,6 +75,30 @@ pub struct SiteVm {
     pub generated: String,
     pub version: &'static str,
     pub site_url: Option<String>,
+    /// `[vocabulary]`: what a path runs on, as pages say it.
+    pub vocab: VocabVm,
+}
+
+/// The vocabulary in the forms templates need: `server`, `servers`, `Server`, `Servers`.
+#[derive(Clone, Debug, Serialize)]
+pub struct VocabVm {
+    pub host: String,
+    pub hosts: String,
+    #[serde(rename = "Host")]
+    pub host_capital: String,
+    #[serde(rename = "Hosts")]
+    pub hosts_capital: String,
+}
+
+impl VocabVm {
+    pub fn new(v: &crate::config::Vocabulary) -> VocabVm {
+        let capital = |s: &str| {
+            let mut c = s.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        };
+        let (host, hosts) = (v.host.trim().to_string(), v.hosts.trim().to_string());
+        VocabVm { host_capital: capital(&host), hosts_capital: capital(&hosts), host, hosts }
+    }
 }
 
 /// What rendering needs besides the catalog, kept between builds by a session: templates,
@@ -122,6 +146,7 @@ pub fn site_vm(config: &Config, revision: String) -> SiteVm {
         generated: today(),
         version: env!("CARGO_PKG_VERSION"),
         site_url: config.site.site_url.clone(),
+        vocab: VocabVm::new(&config.vocabulary),
     }
 }
 

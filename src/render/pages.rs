@@ -718,7 +718,14 @@ impl Renderer<'_> {
                 (lo, hi) if lo == hi || summary.none => {
                     format!("about {}", format_minutes(p.total_minutes().max(hi)))
                 }
-                (lo, hi) => format!("{} to {}, depending on the server", format_minutes(lo), format_minutes(hi)),
+                (lo, hi) => {
+                    format!(
+                        "{} to {}, depending on the {}",
+                        format_minutes(lo),
+                        format_minutes(hi),
+                        self.site.vocab.host
+                    )
+                }
             },
             steps,
             diagram: super::diagram::svg(cat, p, summary),

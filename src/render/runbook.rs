@@ -264,7 +264,9 @@ impl Renderer<'_> {
         let total_minutes: u32 = spec.steps.iter().filter_map(|&i| path.steps[i].duration).sum();
         let range = (spec.environment.is_none() && summary.minutes.0 != summary.minutes.1).then(|| {
             format!(
-                "Steps marked “only when” apply to some servers: one server takes {} to {}.",
+                "Steps marked “only when” apply to some {}: one {} takes {} to {}.",
+                self.site.vocab.hosts,
+                self.site.vocab.host,
                 format_minutes(summary.minutes.0),
                 format_minutes(summary.minutes.1)
             )

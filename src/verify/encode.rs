@@ -84,23 +84,21 @@ pub fn number_code(f: &Fact, n: Num) -> u32 {
 }
 
 /// A representative value of a number code (the inverse of [`number_code`] up to the
-/// interval).
+/// interval): the cut itself, or a value inside the open interval that reads naturally — not
+/// negative where the interval allows it, since most quantities (sizes, counts) are not.
 pub fn number_value(f: &Fact, code: u32) -> Option<Num> {
     if code == 0 {
         return None;
     }
-    let k = f.cuts.len();
-    let c = |i: usize| f.cuts[i].0;
-    Some(Num(if code % 2 == 0 {
-        c(code as usize / 2 - 1)
-    } else {
-        let i = (code as usize - 1) / 2; // below cut i
-        match (i, k) {
-            (_, 0) => 0.0,
-            (0, _) => c(0) - c(0).abs().max(1.0),
-            (i, k) if i == k => c(k - 1) + c(k - 1).abs().max(1.0),
-            (i, _) => (c(i - 1) + c(i)) / 2.0,
-        }
+    if code % 2 == 0 {
+        return Some(f.cuts[code as usize / 2 - 1]);
+    }
+    let i = (code as usize - 1) / 2;
+    let (lo, hi) = interval(f, code);
+    Some(Num(match (i, f.cuts.len()) {
+        (_, 0) => lo,
+        (i, k) if i == k => hi,
+        _ => (lo + hi) / 2.0,
     }))
 }
 
@@ -376,27 +374,44 @@ fn spread_related(cat: &Catalog, hs: &HostSlots, s: &mut crate::eval::HostState,
             ranks.push(rank);
         }
         let n = rank + 2;
+        let unit = unit_of(fact);
+        // Evenly spaced, in whole units where those still fall strictly inside and apart.
+        let exact: Vec<f64> = (0..=rank).map(|r| lo + (hi - lo) * (r + 1) as f64 / n as f64).collect();
+        let round: Vec<f64> = exact.iter().map(|x| (x / unit).round() * unit).collect();
+        let fits = round.iter().all(|x| *x > lo && *x < hi) && round.windows(2).all(|w| w[0] < w[1]);
+        let values = if fits { round } else { exact };
         for (f, r) in members.iter().zip(ranks) {
-            let x = lo + (hi - lo) * (r + 1) as f64 / n as f64;
-            s.facts.insert(*f, Value::Num(Num(x)));
+            s.facts.insert(*f, Value::Num(Num(values[r])));
         }
     }
 }
 
-/// The open interval of an odd code, made finite at the ends.
+/// The open interval of an odd code, made finite at the ends (below a positive first cut it
+/// starts at 0).
 fn interval(f: &Fact, code: u32) -> (f64, f64) {
     let i = (code as usize - 1) / 2;
     let k = f.cuts.len();
+    // One of the fact's own units, so examples read `10 GB` rather than a few bytes.
+    let unit = unit_of(f);
     if k == 0 {
-        return (-1.0, 1.0);
+        return (0.0, 100.0 * unit);
     }
     let c = |j: usize| f.cuts[j].0;
-    let pad = |x: f64| x.abs().max(1.0);
+    let pad = |x: f64| x.abs().max(unit);
     if i == 0 {
-        (c(0) - pad(c(0)), c(0))
+        let lo = if c(0) > 0.0 { 0.0 } else { c(0) - pad(c(0)) };
+        (lo, c(0))
     } else if i == k {
         (c(k - 1), c(k - 1) + pad(c(k - 1)))
     } else {
         (c(i - 1), c(i))
+    }
+}
+
+/// The size of one of a number fact's units in base units (1 without a unit).
+fn unit_of(f: &Fact) -> f64 {
+    match &f.ty {
+        FactType::Number { scale, .. } => *scale,
+        _ => 1.0,
     }
 }

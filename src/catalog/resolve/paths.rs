@@ -318,7 +318,8 @@ impl Resolver<'_> {
                     }
                 }
             }
-            None => ctx.host,
+            // A path with one host needs no `host:` on its steps.
+            None => ctx.host.or_else(|| (hosts.len() == 1 && !ctx.unhosted).then_some(HostIdx(0))),
         };
         let when = match &raw.when {
             Some(w) => self.cond(o, w).map(|x| x.0).unwrap_or(Cond::True),

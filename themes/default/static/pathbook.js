@@ -5,6 +5,8 @@
   "use strict";
   var html = document.documentElement;
   var root = html.getAttribute("data-root") || "";
+  /* What a path runs on, in the knowledge base's words (`[vocabulary]` in book.toml). */
+  var HOST = html.getAttribute("data-host") || "server";
 
   /* ---- light / dark ---- */
   var toggle = document.getElementById("theme-toggle");
@@ -338,7 +340,7 @@
       out.setAttribute("data-key", key(ch));
 
       var you = el("section", "card assistant-server");
-      you.appendChild(el("h2", "", "Your server"));
+      you.appendChild(el("h2", "", "Your " + HOST));
       var ul = el("ul", "assistant-answers");
       labels(ch).forEach(function (t) { ul.appendChild(el("li", "", t)); });
       you.appendChild(ul);
@@ -359,7 +361,7 @@
       }
 
       var bs = el("section", "card assistant-blockers");
-      bs.appendChild(el("h2", "", "What blocks this server (" + r.blockers.length + ")"));
+      bs.appendChild(el("h2", "", "What blocks this " + HOST + " (" + r.blockers.length + ")"));
       if (!r.blockers.length) bs.appendChild(el("p", "muted", "No blocker applies."));
       var bl = el("ul", "link-list");
       r.blockers.forEach(function (id) {
@@ -379,7 +381,7 @@
       var ps = el("section", "card assistant-paths");
       var paths = r.paths.map(function (i) { return data.paths[i]; });
       var viable = paths.filter(function (p) { return p.viable; });
-      ps.appendChild(el("h2", "", viable.length ? "Paths that work (" + viable.length + "), shortest first" : "No path works for this server"));
+      ps.appendChild(el("h2", "", viable.length ? "Paths that work (" + viable.length + "), shortest first" : "No path works for this " + HOST));
       var pl = el("ol", "link-list");
       paths.forEach(function (p) {
         var li = el("li", "assistant-path " + (p.viable ? "viable" : "not-viable"));
@@ -407,7 +409,7 @@
           q.set("steps", p.steps.join(","));
           q.set("prereqs", p.prerequisites.map(function (x) { return x[1]; }).join(","));
           q.set("for", labels(ch).join("; "));
-          var rb = link(root + "runbooks/" + p.id + ".html?" + q.toString(), "Printable runbook for this server");
+          var rb = link(root + "runbooks/" + p.id + ".html?" + q.toString(), "Printable runbook for this " + HOST);
           rb.className = "button runbook-link";
           var d = el("div", "");
           d.appendChild(rb);
@@ -479,7 +481,7 @@
     var tailored = doc.querySelector(".rb-tailored");
     if (tailored) {
       tailored.hidden = false;
-      tailored.querySelector(".rb-for").textContent = params.get("for") || "one server";
+      tailored.querySelector(".rb-for").textContent = params.get("for") || "one " + HOST;
     }
     document.title = document.title.replace(/^/, "(tailored) ");
   }
