@@ -329,27 +329,47 @@ fn plan(
         },
         None => None,
     };
-    // One tailored runbook per host the chosen path applies to.
-    let specs: Vec<Spec> = match chosen {
-        Some(pi) => assessments
-            .iter()
-            .filter_map(|a| {
-                let r = a.paths.iter().find(|r| r.id == cat.paths[pi.idx()].id)?;
-                let prerequisites =
-                    r.prerequisites.iter().filter_map(|(n, id)| cat.prereq_ids.get(id).map(|p| (n - 1, *p))).collect();
-                Some(Spec {
-                    path: pi,
-                    steps: r.steps.iter().map(|n| n - 1).collect(),
-                    environment: Some(format!("{}: {}", pathbook::plan::host_label(a), a.state)),
-                    prerequisites: Some(prerequisites),
-                })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    if chosen.is_some() && specs.is_empty() {
-        eprintln!("error: path `{}` applies to none of the environment's hosts", path_id.unwrap_or_default());
-        return Ok(ExitCode::from(1));
+    // One tailored runbook per host the chosen path works on; for every other host, the
+    // reason it gets none.
+    let mut specs: Vec<Spec> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    let mut runbooks_json = Vec::new();
+    if let Some(pi) = chosen {
+        let pid = &cat.paths[pi.idx()].id;
+        for a in &assessments {
+            let result = a.paths.iter().find(|r| &r.id == pid);
+            match result {
+                Some(r) if r.viable => {
+                    let prerequisites = r
+                        .prerequisites
+                        .iter()
+                        .filter_map(|(n, id)| cat.prereq_ids.get(id).map(|p| (n - 1, *p)))
+                        .collect();
+                    specs.push(Spec {
+                        path: pi,
+                        steps: r.steps.iter().map(|n| n - 1).collect(),
+                        environment: Some(format!("{}: {}", pathbook::plan::host_label(a), a.state)),
+                        prerequisites: Some(prerequisites),
+                    });
+                    runbooks_json.push(serde_json::json!({ "host": a.host, "path": pid, "produced": true }));
+                }
+                _ => {
+                    refused.push(pathbook::plan::refusal_text(a, pid));
+                    runbooks_json.push(serde_json::json!({
+                        "host": a.host,
+                        "path": pid,
+                        "produced": false,
+                        "applies": result.is_some(),
+                        "fails_at": result.and_then(|r| r.fails_at.clone()),
+                        "working_paths": a.paths.iter().filter(|p| p.viable).map(|p| p.id.clone()).collect::<Vec<_>>(),
+                    }));
+                }
+            }
+        }
+        if assessments.iter().all(|a| a.paths.iter().all(|r| &r.id != pid)) {
+            let ids: Vec<&str> = cat.paths.iter().map(|p| p.id.as_str()).collect();
+            eprintln!("error: path `{pid}` applies to none of the environment's hosts; paths: {}", ids.join(", "));
+        }
     }
     let renderer_parts =
         || -> anyhow::Result<(pathbook::render::highlight::Highlighter, pathbook::render::RenderState)> {
@@ -363,11 +383,15 @@ fn plan(
     let paper = if paper == Paper::Letter { "letter" } else { "A4" };
     let bytes = match format {
         PlanFormat::Json => {
-            let json = serde_json::json!({ "hosts": assessments });
+            let mut json = serde_json::json!({ "hosts": assessments });
+            if chosen.is_some() {
+                json["runbooks"] = serde_json::Value::Array(runbooks_json);
+            }
             serde_json::to_string_pretty(&json)?.into_bytes()
         }
         PlanFormat::Text => {
-            let mut text = pathbook::plan::report_text(&assessments);
+            let mut text: String = refused.iter().map(|r| format!("{r}\n")).collect();
+            text.push_str(&pathbook::plan::report_text(&assessments));
             if !specs.is_empty() {
                 let (hl, state) = renderer_parts()?;
                 let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
@@ -383,15 +407,26 @@ fn plan(
             let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
             if specs.is_empty() {
                 renderer
-                    .plan_report(&assessments, environment.target.as_ref())
+                    .plan_report(&assessments, environment.target.as_ref(), &refused)
                     .map_err(anyhow::Error::msg)?
                     .into_bytes()
             } else {
-                renderer.runbooks_standalone(&specs, paper).map_err(anyhow::Error::msg)?.into_bytes()
+                renderer.runbooks_standalone(&specs, paper, &refused).map_err(anyhow::Error::msg)?.into_bytes()
             }
         }
     };
     write_out(output.as_deref(), &bytes)?;
+    if !refused.is_empty() {
+        // Said on stderr too when the report went to a file or a pipe, so whoever ran the
+        // command sees it.
+        if output.is_some() || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            for r in &refused {
+                eprint!("{r}");
+            }
+        }
+        eprintln!("error: no runbook for {} of {} host(s)", refused.len(), assessments.len());
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -67,11 +67,26 @@ fn combinations(data: &Value) -> Vec<(String, Vec<String>)> {
 fn stored(data: &Value, key: &str) -> Value {
     let n = data["index"][key].as_u64().unwrap_or_else(|| panic!("no answer for {key}")) as usize;
     let r = &data["results"][n];
-    let blockers: Vec<Value> =
-        r["blockers"].as_array().unwrap().iter().map(|id| data["blockers"][id.as_str().unwrap()].clone()).collect();
+    let blockers: Vec<Value> = r["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["handled"].as_array().unwrap())
+        .map(|(id, handled)| {
+            let mut b = data["blockers"][id.as_str().unwrap()].clone();
+            b["handled"] = handled.clone();
+            b
+        })
+        .collect();
     let paths: Vec<Value> =
         r["paths"].as_array().unwrap().iter().map(|i| data["paths"][i.as_u64().unwrap() as usize].clone()).collect();
-    serde_json::json!({ "warnings": r["warnings"], "blockers": blockers, "paths": paths })
+    serde_json::json!({
+        "warnings": r["warnings"],
+        "at_target": r["at_target"],
+        "blockers": blockers,
+        "prerequisites": r["prerequisites"],
+        "paths": paths,
+    })
 }
 
 #[test]
@@ -107,8 +122,13 @@ fn every_precomputed_answer_equals_plan_for_the_same_server() {
     assert_eq!(hosts.len(), combos.len());
     let mut differing = Vec::new();
     for ((key, _), host) in combos.iter().zip(hosts) {
-        let expected =
-            serde_json::json!({ "warnings": host["warnings"], "blockers": host["blockers"], "paths": host["paths"] });
+        let expected = serde_json::json!({
+            "warnings": host["warnings"],
+            "at_target": host["at_target"],
+            "blockers": host["blockers"],
+            "prerequisites": host["prerequisites"],
+            "paths": host["paths"],
+        });
         if stored(&data, key) != expected {
             differing.push(key.clone());
         }

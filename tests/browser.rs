@@ -144,7 +144,7 @@ fn the_assistant_answers_questions_and_tailors_the_runbook() {
     let Some(b) = Browser::start() else { return };
     let (_dir, out) = build_site();
     b.goto(&format!("file://{}", out.join("assistant.html").display()));
-    b.wait_for("#assistant-results .assistant-path", 10);
+    b.wait_for("#assistant-results .assistant-waiting", 10);
     let shown = |b: &Browser, css: &str| -> Vec<String> {
         b.find_all(css).iter().filter_map(|e| b.attr(e, "data-id")).collect()
     };
@@ -166,7 +166,18 @@ fn the_assistant_answers_questions_and_tailors_the_runbook() {
         (list(&v[0]), list(&v[1]))
     };
 
-    // The defaults: a standalone Mailbox server on Exchange 2007 SP1 with PowerShell.
+    // Nothing is assumed: the page waits until every single-choice question is answered.
+    assert!(b.find("#assistant-results .assistant-path").is_none(), "no answer before the questions");
+    assert!(b.find("fieldset input:checked").is_none(), "no answer is pre-selected");
+    answer(&b, "version", "sp1");
+    answer(&b, "roles", "mailbox");
+    answer(&b, "powershell", "yes");
+    b.wait_for(".assistant-waiting", 5);
+    assert!(b.text(&b.find(".assistant-waiting").expect("waiting")).contains("1 more question"));
+    answer(&b, "third-party", "no");
+    b.wait_for("#assistant-results .assistant-path", 5);
+
+    // A standalone Mailbox server on Exchange 2007 SP1 with PowerShell.
     let blockers = shown(&b, ".assistant-blocker");
     assert!(blockers.contains(&"powershell-blocks-os-upgrade".to_string()), "{blockers:?}");
     assert!(!blockers.contains(&"mixed-os-cluster".to_string()), "{blockers:?}");
@@ -182,7 +193,7 @@ fn the_assistant_answers_questions_and_tailors_the_runbook() {
         shown(b, ".assistant-blocker").contains(&"mixed-os-cluster".to_string())
     });
     let in_place = b.find(".assistant-path[data-id='in-place-os-upgrade']").expect("the in-place path is listed");
-    assert!(b.text(&in_place).contains("blocked"), "{}", b.text(&in_place));
+    assert!(b.text(&in_place).contains("Blocked"), "{}", b.text(&in_place));
     assert!(b.text(&in_place).contains("Failover clusters cannot mix"), "{}", b.text(&in_place));
     assert_eq!((shown(&b, ".assistant-blocker"), shown(&b, ".assistant-path.viable")), expected(&b));
     assert!(b.url().contains("roles=clustered-mailbox"), "the answers are in the address: {}", b.url());

@@ -10,7 +10,7 @@ use super::Renderer;
 use super::links::cond_html;
 use super::pages::PageOut;
 use crate::model::{Assistant, Catalog, Cond, Setting};
-use crate::plan::{self, BlockerHit, HostAssessment, PathResult};
+use crate::plan::{self, BlockerHit, Handling, HostAssessment, PathResult, PrereqHit};
 
 #[derive(Serialize)]
 struct AnswerVm<'a> {
@@ -94,7 +94,13 @@ impl Renderer<'_> {
     }
 
     /// `plan --format html` without `--path`: the assessment as a standalone page.
-    pub fn plan_report(&self, hosts: &[HostAssessment], target: Option<&Cond>) -> Result<String, String> {
+    /// `plan`'s HTML report; `refused` explains runbooks that were asked for and not produced.
+    pub fn plan_report(
+        &self,
+        hosts: &[HostAssessment],
+        target: Option<&Cond>,
+        refused: &[String],
+    ) -> Result<String, String> {
         let mut ctx = self.context("plan.html", "Upgrade plan", "plan", "", &[]);
         let mut css = String::new();
         for (name, bytes) in self.theme.statics() {
@@ -104,6 +110,7 @@ impl Renderer<'_> {
         }
         ctx.insert("inline_css", &css.replace("</", "<\\/"));
         ctx.insert("hosts", hosts);
+        ctx.insert("refused", refused);
         ctx.insert("target", &target.map(|t| t.display(self.cat).to_string()));
         self.render("plan.html", "plan.html".into(), &ctx).map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
     }
@@ -115,8 +122,61 @@ impl Renderer<'_> {
 #[derive(Debug, PartialEq, Serialize)]
 struct StoredResult {
     warnings: Vec<String>,
+    at_target: bool,
     blockers: Vec<String>,
+    /// Per blocker (as in `blockers`): what the paths do about it for this host.
+    handled: Vec<Vec<Handling>>,
+    prerequisites: Vec<PrereqHit>,
     paths: Vec<usize>,
+}
+
+/// A run of text, a link when `h` is set (relative to the site's root, or an absolute web
+/// address), code when `c` is set: what the page needs to rebuild a resolution with its links
+/// and code, built from DOM nodes, never from HTML.
+#[derive(Debug, PartialEq, Serialize)]
+struct Seg {
+    t: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    h: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    c: bool,
+}
+
+/// Markdown as [`Seg`]s: paragraphs and list items become line breaks (`\n`), links keep their
+/// target if it is a catalog reference or a web address.
+fn segments(cat: &Catalog, markdown: &str) -> Vec<Seg> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out: Vec<Seg> = Vec::new();
+    let mut href: Option<String> = None;
+    let push = |out: &mut Vec<Seg>, t: &str, h: &Option<String>, c: bool| match out.last_mut() {
+        Some(last) if last.h == *h && last.c == c => last.t.push_str(t),
+        _ => out.push(Seg { t: t.to_string(), h: h.clone(), c }),
+    };
+    for event in Parser::new_ext(markdown, crate::markdown::options()) {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                href = match crate::markdown::classify(&dest_url) {
+                    crate::markdown::Dest::Catalog => cat.lookup(&dest_url).map(|r| super::links::url(cat, &r)),
+                    crate::markdown::Dest::Web => Some(dest_url.to_string()),
+                    _ => None,
+                };
+            }
+            Event::End(TagEnd::Link) => href = None,
+            Event::Text(t) => push(&mut out, &t, &href, false),
+            Event::Code(t) => push(&mut out, &t, &href, true),
+            Event::SoftBreak => push(&mut out, " ", &href, false),
+            Event::HardBreak => push(&mut out, "\n", &href, false),
+            Event::Start(Tag::Item) => push(&mut out, "• ", &None, false),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::Heading(_)) => {
+                push(&mut out, "\n", &None, false)
+            }
+            _ => {}
+        }
+    }
+    while out.last().is_some_and(|s| s.t.trim().is_empty()) {
+        out.pop();
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -125,6 +185,9 @@ struct AssistantData<'a> {
     target: Option<String>,
     questions: Vec<QuestionVm<'a>>,
     blockers: BTreeMap<String, BlockerHit>,
+    /// What to do about each blocker and prerequisite (`blocker:ID`, `prerequisite:ID`), with
+    /// its links.
+    what_to_do: BTreeMap<String, Vec<Seg>>,
     paths: Vec<PathResult>,
     results: Vec<StoredResult>,
     index: BTreeMap<String, usize>,
@@ -166,15 +229,27 @@ fn assistant_json<'a>(
     for (case, h) in cases.iter().zip(assessed) {
         let stored = StoredResult {
             warnings: h.warnings,
+            at_target: h.at_target,
             blockers: h.blockers.iter().map(|b| b.id.clone()).collect(),
+            handled: h.blockers.iter().map(|b| b.handled.clone()).collect(),
+            prerequisites: h.prerequisites,
             paths: h.paths.into_iter().map(|p| paths.intern(p)).collect(),
         };
         for b in h.blockers {
-            blockers.entry(b.id.clone()).or_insert(b);
+            blockers.entry(b.id.clone()).or_insert(BlockerHit { handled: Vec::new(), ..b });
         }
         index.insert(case.key.clone(), results.intern(stored));
     }
+    let mut what_to_do = BTreeMap::new();
+    for b in &cat.blockers {
+        what_to_do.insert(format!("blocker:{}", b.id), segments(cat, &b.resolution.text));
+    }
+    for p in &cat.prerequisites {
+        what_to_do.insert(format!("prerequisite:{}", p.id), segments(cat, &p.how.text));
+    }
+    what_to_do.retain(|_, v| !v.is_empty());
     AssistantData {
+        what_to_do,
         base,
         target: a.target.as_ref().map(|t| t.display(cat).to_string()),
         questions,

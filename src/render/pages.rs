@@ -72,11 +72,14 @@ pub fn outcome_badge(o: Outcome) -> Badge {
     Badge { text: text.into(), class: format!("out-{}", o.as_str()) }
 }
 
+/// A path's declared outcome as one badge: the outcome when every case agrees, "Conditional"
+/// when it depends on the starting state.
 pub fn path_badge(p: &MigrationPath) -> Badge {
-    if p.is_anti_path() {
-        Badge { text: "Does not work".into(), class: "out-blocked".into() }
-    } else {
-        outcome_badge(Outcome::Supported)
+    let mut kinds = p.outcome.iter().map(|c| c.expect);
+    match kinds.next() {
+        Some(first) if kinds.all(|k| k == first) => outcome_badge(first),
+        Some(_) => Badge { text: "Conditional".into(), class: "out-conditional".into() },
+        None => outcome_badge(Outcome::Supported),
     }
 }
 

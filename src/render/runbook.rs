@@ -376,11 +376,13 @@ impl Renderer<'_> {
     /// A self-contained HTML runbook: CSS inlined; links to the site point at `site-url` when
     /// one is configured and are plain text otherwise (there is no site next to the file).
     pub fn runbook_standalone(&self, spec: &Spec, paper: &str) -> Result<String, String> {
-        self.runbooks_standalone(std::slice::from_ref(spec), paper)
+        self.runbooks_standalone(std::slice::from_ref(spec), paper, &[])
     }
 
     /// Several runbooks in one self-contained file (a tailored runbook per host of a plan).
-    pub fn runbooks_standalone(&self, specs: &[Spec], paper: &str) -> Result<String, String> {
+    /// One self-contained HTML file with every runbook in `specs`; `refused` explains the
+    /// runbooks that were asked for and not produced (shown first).
+    pub fn runbooks_standalone(&self, specs: &[Spec], paper: &str, refused: &[String]) -> Result<String, String> {
         let cat = self.cat;
         let Some(first) = specs.first() else { return Err("no runbook to print".into()) };
         let p = &cat.paths[first.path.idx()];
@@ -407,6 +409,7 @@ impl Renderer<'_> {
         }
         css.push_str(&self.hl.css());
         ctx.insert("runbooks", &vms);
+        ctx.insert("refused", refused);
         ctx.insert("standalone", &true);
         ctx.insert("inline_css", &css.replace("</", "<\\/"));
         ctx.insert("page_css", &page_css(&title, paper));

@@ -39,6 +39,13 @@ impl Kb {
         kb
     }
 
+    /// A copy of the folder `dir` (a project such as one of the examples).
+    pub fn copy_of(dir: &Path) -> Kb {
+        let kb = Kb { dir: tempfile::tempdir().expect("tempdir") };
+        copy_tree(dir, kb.path());
+        kb
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

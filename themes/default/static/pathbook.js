@@ -327,11 +327,59 @@
       if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + params);
     }
 
+    /* Words the site uses for outcomes, so a badge here reads like a badge on a page. */
+    var OUTCOME = { supported: "Supported", blocked: "Blocked", broken: "Broken", unsupported: "Unsupported", incomplete: "Incomplete" };
+    var HANDLED = { cleared: "Cleared by", stops: "Stops", breaks: "Breaks things at", unsupported: "Unsupported from", warns: "Applies at" };
+
+    /* Text with `code` spans, as nodes. */
+    function withCode(text) {
+      var f = document.createDocumentFragment();
+      text.split("`").forEach(function (part, i) {
+        if (part) f.appendChild(i % 2 ? el("code", "", part) : document.createTextNode(part));
+      });
+      return f;
+    }
+    /* A resolution or how-to with its links and code, from segments (never from HTML). */
+    function rich(segs) {
+      var f = document.createDocumentFragment();
+      segs.forEach(function (s) {
+        s.t.split("\n").forEach(function (line, i) {
+          if (i > 0) f.appendChild(document.createElement("br"));
+          if (!line) return;
+          var node = s.c ? el("code", "", line) : document.createTextNode(line);
+          if (s.h && /^(https?:|mailto:|[a-z]+\/)/.test(s.h)) {
+            var a = link(/^[a-z]+:/.test(s.h) ? s.h : root + s.h, "");
+            a.appendChild(node);
+            f.appendChild(a);
+          } else {
+            f.appendChild(node);
+          }
+        });
+      });
+      return f;
+    }
+    function ruleLink(rule, title) {
+      var r = rule ? rule.split(":") : null;
+      if (r && r.length === 2 && title) return link(root + r[0] + "s/" + r[1] + ".html", title);
+      return null;
+    }
+    function unanswered(ch) {
+      return data.questions.filter(function (q, i) { return !q.multiple && !ch[i].length; }).length;
+    }
+
     function show() {
       var ch = chosen();
+      out.textContent = "";
+      var left = unanswered(ch);
+      if (left) {
+        out.removeAttribute("data-key");
+        out.appendChild(el("p", "muted assistant-waiting", left === data.questions.filter(function (q) { return !q.multiple; }).length
+          ? "Answer the questions to see what blocks this " + HOST + " and which paths work."
+          : "Answer " + left + " more question" + (left === 1 ? "" : "s") + " to see the result."));
+        return;
+      }
       writeHash(ch);
       var n = data.index[key(ch)];
-      out.textContent = "";
       if (n === undefined) {
         out.appendChild(el("p", "warning-box", "No precomputed answer for this combination."));
         return;
@@ -350,6 +398,7 @@
       has.appendChild(document.createTextNode(": "));
       has.appendChild(el("code", "env-components", "components: [" + components(ch).join(", ") + "]"));
       you.appendChild(has);
+      if (r.at_target) you.appendChild(el("p", "ok-box", "This " + HOST + " is already where the upgrade leads: nothing to do."));
       out.appendChild(you);
 
       if (r.warnings.length) {
@@ -364,15 +413,30 @@
       bs.appendChild(el("h2", "", "What blocks this " + HOST + " (" + r.blockers.length + ")"));
       if (!r.blockers.length) bs.appendChild(el("p", "muted", "No blocker applies."));
       var bl = el("ul", "link-list");
-      r.blockers.forEach(function (id) {
+      r.blockers.forEach(function (id, k) {
         var b = data.blockers[id];
         var li = el("li", "assistant-blocker");
         li.setAttribute("data-id", id);
-        li.appendChild(el("span", "badge sev-" + b.severity, b.severity));
+        li.appendChild(el("span", "badge sev-" + b.severity, b.severity.charAt(0).toUpperCase() + b.severity.slice(1)));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(link(root + "blockers/" + id + ".html", b.title));
         if (b.summary) li.appendChild(el("div", "summary", b.summary));
-        if (b.resolution) li.appendChild(el("div", "muted", "What to do: " + b.resolution));
+        var handled = (r.handled && r.handled[k]) || [];
+        if (handled.length) {
+          var hl = el("ul", "assistant-handled muted");
+          handled.forEach(function (h) {
+            var hi = el("li", "", (HANDLED[h.kind] || h.kind) + " step " + h.step + " “" + h.step_title + "” of ");
+            hi.appendChild(link(root + "paths/" + h.path + ".html", h.path_title));
+            hl.appendChild(hi);
+          });
+          li.appendChild(hl);
+        }
+        var todo = data.what_to_do["blocker:" + id];
+        if (todo) {
+          var d = el("div", "muted what-to-do", "What to do: ");
+          d.appendChild(rich(todo));
+          li.appendChild(d);
+        }
         bl.appendChild(li);
       });
       bs.appendChild(bl);
@@ -381,25 +445,36 @@
       var ps = el("section", "card assistant-paths");
       var paths = r.paths.map(function (i) { return data.paths[i]; });
       var viable = paths.filter(function (p) { return p.viable; });
-      ps.appendChild(el("h2", "", viable.length ? "Paths that work (" + viable.length + "), shortest first" : "No path works for this " + HOST));
+      ps.appendChild(el("h2", "", viable.length ? "Paths that work (" + viable.length + "), best first" : "No path works for this " + HOST));
       var pl = el("ol", "link-list");
       paths.forEach(function (p) {
         var li = el("li", "assistant-path " + (p.viable ? "viable" : "not-viable"));
         li.setAttribute("data-id", p.id);
-        li.appendChild(el("span", "badge out-" + (p.viable ? "supported" : p.outcome), p.viable ? "works" : p.outcome));
+        li.appendChild(el("span", "badge out-" + (p.viable ? "supported" : p.outcome), p.viable ? "Works" : (OUTCOME[p.outcome] || p.outcome)));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(link(root + "paths/" + p.id + ".html", p.title));
-        li.appendChild(el("span", "muted", " — " + p.steps.length + " steps, about " + p.duration));
         if (p.fails_at) {
           var f = p.fails_at;
-          var fails = el("div", "fails", "Fails at step " + f.step + " “" + f.step_title + "”: ");
-          var rule = f.rule ? f.rule.split(":") : null;
-          if (rule && rule.length === 2 && f.rule_title) {
-            fails.appendChild(link(root + rule[0] + "s/" + rule[1] + ".html", f.rule_title));
-          } else {
-            fails.appendChild(document.createTextNode(f.why));
-          }
+          var fails = el("div", "fails", "Stops at step " + f.step + " of " + p.total_steps + ", “" + f.step_title + "”:");
+          var rl = el("ul", "assistant-reasons");
+          f.reasons.forEach(function (x) {
+            var ri = el("li", "");
+            var a = ruleLink(x.rule, x.rule_title);
+            if (a) ri.appendChild(a); else ri.appendChild(withCode(x.why));
+            var todo = x.rule && data.what_to_do[x.rule];
+            if (todo) {
+              var d = el("div", "muted what-to-do", "What to do: ");
+              d.appendChild(rich(todo));
+              ri.appendChild(d);
+            }
+            rl.appendChild(ri);
+          });
+          fails.appendChild(rl);
           li.appendChild(fails);
+        } else {
+          var facts = [p.steps.length + " of " + p.total_steps + " steps", "about " + p.duration, "risk " + p.risk];
+          if (p.downtime) facts.push("downtime " + p.downtime);
+          li.appendChild(el("span", "muted", " — " + facts.join(", ")));
         }
         if (p.viable && r.warnings.length) {
           /* A runbook tailored to a server the rules say cannot exist would be guesswork. */
