@@ -883,31 +883,134 @@ pub fn violated_constraints<'a>(cat: &'a Catalog, state: &HostState) -> Vec<&'a 
     cat.constraints.iter().filter(|k| !k.require.holds(cat, state)).collect()
 }
 
-/// A support matrix cell: what happens when `component@v` is installed on a clean host that
-/// runs `platform@w`. Prerequisites are reported, not treated as blocking: they can be met.
-#[derive(Clone, Debug)]
+/// A support matrix cell: what happens to one host in one situation, with every rule that
+/// decides it. Prerequisites of an action are reported, not treated as blocking: they can be
+/// met first.
+#[derive(Clone, Debug, Default)]
 pub struct Cell {
-    pub outcome: Outcome,
-    /// The rules that decided it (blockers), or prerequisites that apply.
+    /// `None` when no real host is in the cell (the constraints rule it out) or the path does
+    /// not apply to it; `note` says which.
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+    /// Every rule that decided it, the strongest first: hard blockers and unmet prerequisites
+    /// that stopped a path, then what broke, then what left it unsupported.
     pub decided_by: Vec<Ref>,
+    /// Prerequisites an action needs that the host does not meet yet.
     pub prerequisites: Vec<PrereqIdx>,
+    pub warnings: Vec<BlockerIdx>,
+    /// Blockers a path that works deals with on the way: cleared before they fire, or broke
+    /// something that a later step repaired.
+    pub handled: Vec<BlockerIdx>,
 }
 
-pub fn matrix_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx, w: Ver) -> Cell {
+impl Cell {
+    fn impossible(cat: &Catalog, host: &HostState) -> Option<Cell> {
+        if admissible(cat, host) {
+            return None;
+        }
+        let why = violated_constraints(cat, host)
+            .first()
+            .map_or_else(|| "a part without its parent".to_string(), |k| k.why.clone());
+        Some(Cell { note: Some(format!("No such host: {why}")), ..Cell::default() })
+    }
+}
+
+/// The host of a `component` × `platform` matrix: `with`, the platform's version, and what
+/// the constraints say every such host has.
+fn versions_host(platform: CompIdx, w: Ver, with: &[Setting]) -> HostState {
     let mut host = HostState::default();
+    for s in with {
+        host.apply_setting(s);
+    }
     host.present.insert(platform, w);
-    host.settle(cat);
-    cell(cat, &Action::Install(vec![(component, Some(v))]), &host)
+    host
 }
 
-/// A cell of the "upgrade the platform in place" matrix: `platform` goes from the version
-/// before `w` to `w` on a host where `component@v` is installed.
-pub fn upgrade_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx, w: Ver) -> Cell {
-    let mut host = HostState::default();
-    host.present.insert(platform, w.saturating_sub(1));
+/// Installing `component@v` on a host that runs `platform@w` and has `with`.
+pub fn matrix_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx, w: Ver, with: &[Setting]) -> Cell {
+    let mut host = versions_host(platform, w, with);
+    complete(cat, &mut host);
+    Cell::impossible(cat, &host).unwrap_or_else(|| {
+        let version = cat.components[component.idx()].is_versioned().then_some(v);
+        action_cell(cat, &Action::Install(vec![(component, version)]), None, &host)
+    })
+}
+
+/// `platform` goes from the version before `w` to `w` on a host where `component@v` is
+/// installed (and `with` holds).
+pub fn upgrade_cell(cat: &Catalog, component: CompIdx, v: Ver, platform: CompIdx, w: Ver, with: &[Setting]) -> Cell {
+    let mut host = versions_host(platform, w.saturating_sub(1), with);
     host.present.insert(component, v);
     complete(cat, &mut host);
-    cell(cat, &Action::Upgrade(platform, w), &host)
+    Cell::impossible(cat, &host).unwrap_or_else(|| action_cell(cat, &Action::Upgrade(platform, w), None, &host))
+}
+
+/// An explicit cell: the row's starting state, the column's path or action.
+pub fn explicit_cell(cat: &Catalog, row: &MatrixRow, column: &MatrixColumn) -> Cell {
+    let mut host = HostState::default();
+    for s in &row.has {
+        host.apply_setting(s);
+    }
+    host.settle(cat);
+    if let Some(c) = Cell::impossible(cat, &host) {
+        return c;
+    }
+    match &column.does {
+        ColumnDoes::Action(a, via) => action_cell(cat, a, *via, &host),
+        ColumnDoes::Path(p) => {
+            let path = &cat.paths[p.idx()];
+            if !path.applies_to.holds(cat, &host) {
+                let note = format!("The path is only for hosts with {}", path.applies_to.display(cat));
+                return Cell { note: Some(note), ..Cell::default() };
+            }
+            path_cell(cat, path, &host)
+        }
+    }
+}
+
+fn path_cell(cat: &Catalog, path: &MigrationPath, host: &HostState) -> Cell {
+    let sim = simulate_watching(cat, path, host, &relevant_blockers(cat, path));
+    let mut cell = Cell { outcome: Some(sim.outcome), ..Cell::default() };
+    if sim.outcome == Outcome::Supported {
+        for (step, b) in &sim.cleared {
+            let fired_here = sim.events.iter().any(|e| {
+                e.step() == *step
+                    && matches!(e, Event::Warned { blocker, .. } | Event::Broke { blocker, .. }
+                        | Event::Unsupported { blocker, .. } | Event::Blocked { blocker, .. } if blocker == b)
+            });
+            if !fired_here && !cell.handled.contains(b) {
+                cell.handled.push(*b);
+            }
+        }
+    }
+    let push = |r: Ref, rank: u8, list: &mut Vec<(u8, Ref)>| {
+        if !list.iter().any(|(_, x)| *x == r) {
+            list.push((rank, r));
+        }
+    };
+    let mut ranked = Vec::new();
+    for e in &sim.events {
+        match e {
+            Event::Blocked { blocker, .. } => push(Ref::Blocker(*blocker), 0, &mut ranked),
+            Event::PrereqUnmet { prereq, .. } => push(Ref::Prerequisite(*prereq), 0, &mut ranked),
+            Event::Broke { blocker, .. } if sim.outcome == Outcome::Broken => {
+                push(Ref::Blocker(*blocker), 1, &mut ranked)
+            }
+            Event::Broke { blocker, .. } if sim.outcome == Outcome::Supported && !cell.handled.contains(blocker) => {
+                cell.handled.push(*blocker)
+            }
+            Event::Unsupported { blocker, .. } => push(Ref::Blocker(*blocker), 2, &mut ranked),
+            Event::Warned { blocker, .. } if !cell.warnings.contains(blocker) => cell.warnings.push(*blocker),
+            Event::Impossible { why, .. } => cell.note = Some(why.clone()),
+            _ => {}
+        }
+    }
+    ranked.sort_by_key(|(rank, _)| *rank);
+    cell.decided_by = ranked.into_iter().map(|(_, r)| r).collect();
+    if sim.outcome == Outcome::Incomplete && !sim.unmet_goals.is_empty() {
+        cell.note = Some(sim.unmet_goals.join("; "));
+    }
+    cell
 }
 
 /// Adds what the catalog's constraints say a real host must have (e.g. every Exchange 2007
@@ -935,17 +1038,25 @@ pub fn complete(cat: &Catalog, host: &mut HostState) {
     }
 }
 
-fn cell(cat: &Catalog, action: &Action, host: &HostState) -> Cell {
-    let verdict = judge(cat, action, None, host);
-    let blockers = |bs: &[BlockerIdx]| bs.iter().map(|b| Ref::Blocker(*b)).collect::<Vec<_>>();
-    let (outcome, decided_by) = if !verdict.hard.is_empty() {
-        (Outcome::Blocked, blockers(&verdict.hard))
+fn action_cell(cat: &Catalog, action: &Action, via: Option<MethodIdx>, host: &HostState) -> Cell {
+    let verdict = judge(cat, action, via, host);
+    let outcome = if !verdict.hard.is_empty() {
+        Outcome::Blocked
     } else if !verdict.breaks.is_empty() {
-        (Outcome::Broken, blockers(&verdict.breaks))
+        Outcome::Broken
     } else if !verdict.unsupported.is_empty() {
-        (Outcome::Unsupported, blockers(&verdict.unsupported))
+        Outcome::Unsupported
     } else {
-        (Outcome::Supported, Vec::new())
+        Outcome::Supported
     };
-    Cell { outcome, decided_by, prerequisites: verdict.unmet }
+    let decided_by =
+        verdict.hard.iter().chain(&verdict.breaks).chain(&verdict.unsupported).map(|b| Ref::Blocker(*b)).collect();
+    Cell {
+        outcome: Some(outcome),
+        note: None,
+        decided_by,
+        prerequisites: verdict.unmet,
+        warnings: verdict.warnings,
+        handled: Vec::new(),
+    }
 }

@@ -332,7 +332,7 @@ fn plan(
     // One tailored runbook per host the chosen path works on; for every other host, the
     // reason it gets none.
     let mut specs: Vec<Spec> = Vec::new();
-    let mut refused: Vec<String> = Vec::new();
+    let mut refused: Vec<pathbook::plan::Refusal> = Vec::new();
     let mut runbooks_json = Vec::new();
     if let Some(pi) = chosen {
         let pid = &cat.paths[pi.idx()].id;
@@ -354,7 +354,7 @@ fn plan(
                     runbooks_json.push(serde_json::json!({ "host": a.host, "path": pid, "produced": true }));
                 }
                 _ => {
-                    refused.push(pathbook::plan::refusal_text(a, pid));
+                    refused.push(pathbook::plan::refusal(a, pid));
                     runbooks_json.push(serde_json::json!({
                         "host": a.host,
                         "path": pid,
@@ -390,7 +390,7 @@ fn plan(
             serde_json::to_string_pretty(&json)?.into_bytes()
         }
         PlanFormat::Text => {
-            let mut text: String = refused.iter().map(|r| format!("{r}\n")).collect();
+            let mut text: String = refused.iter().map(|r| format!("{}\n", r.text)).collect();
             text.push_str(&pathbook::plan::report_text(&assessments));
             if !specs.is_empty() {
                 let (hl, state) = renderer_parts()?;
@@ -421,7 +421,7 @@ fn plan(
         // command sees it.
         if output.is_some() || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
             for r in &refused {
-                eprint!("{r}");
+                eprint!("{}", r.text);
             }
         }
         eprintln!("error: no runbook for {} of {} host(s)", refused.len(), assessments.len());

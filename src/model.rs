@@ -1282,14 +1282,40 @@ pub struct Answer {
     pub sets: Vec<Setting>,
 }
 
-/// A support matrix declared in the catalog: versions of `component` (rows) against versions
-/// of `platform` (columns), each cell decided by simulating an install.
+/// A support matrix declared in the catalog, each cell decided by the evaluator.
 #[derive(Clone, Debug)]
 pub struct Matrix {
     pub title: String,
-    pub component: CompIdx,
-    pub platform: CompIdx,
+    pub summary: String,
+    pub kind: MatrixKind,
     pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum MatrixKind {
+    /// Versions of `component` (rows) against versions of `platform` (columns), on hosts that
+    /// also have `with`: installing the component, and upgrading the platform under it.
+    Versions { component: CompIdx, platform: CompIdx, with: Vec<Setting> },
+    /// Rows that are starting states, columns that are paths or actions.
+    Cells { rows: Vec<MatrixRow>, columns: Vec<MatrixColumn> },
+}
+
+#[derive(Clone, Debug)]
+pub struct MatrixRow {
+    pub label: String,
+    pub has: Vec<Setting>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatrixColumn {
+    pub label: String,
+    pub does: ColumnDoes,
+}
+
+#[derive(Clone, Debug)]
+pub enum ColumnDoes {
+    Path(PathIdx),
+    Action(Action, Option<MethodIdx>),
 }
 
 impl Catalog {

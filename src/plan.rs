@@ -586,35 +586,64 @@ pub fn report_text(hosts: &[HostAssessment]) -> String {
 
 /// Why a host gets no tailored runbook of `path`: it does not work there. Says where it
 /// fails, every reason, what to do, and the paths that do work.
-pub fn refusal_text(h: &HostAssessment, path: &str) -> String {
-    let mut out = format!("NO RUNBOOK for {}: path `{path}` ", host_label(h));
-    match h.paths.iter().find(|p| p.id == path) {
-        None if h.at_target => out.push_str("is not needed: the host is already at the target.\n"),
-        None => out.push_str("does not apply to this host.\n"),
+/// Why a host gets no runbook for the path asked for, with what works for it instead.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refusal {
+    pub host: String,
+    pub host_label: String,
+    pub path: String,
+    /// "does not work here: blocked at step 15 of 18 “Run pg_upgrade --clone”", "is not
+    /// needed: the host is already at the target", …
+    pub headline: String,
+    pub reasons: Vec<Reason>,
+    /// `(id, title)` of the paths that do work for the host, best first.
+    pub working: Vec<(String, String)>,
+    /// All of it as plain text, for the terminal and `text` reports.
+    pub text: String,
+}
+
+pub fn refusal(h: &HostAssessment, path: &str) -> Refusal {
+    let result = h.paths.iter().find(|p| p.id == path);
+    let headline = match result {
+        None if h.at_target => "is not needed: the host is already at the target".to_string(),
+        None => "does not apply to this host".to_string(),
         Some(p) => match &p.fails_at {
             Some(f) => {
-                out.push_str(&format!(
-                    "does not work here: {} at step {} of {} `{}` ({}).\n",
-                    p.outcome, f.step, p.total_steps, f.step_id, f.step_title
-                ));
-                for r in &f.reasons {
-                    out.push_str(&format!("  - {}\n", indent(&r.why, "    ")));
-                    if !r.what_to_do.is_empty() {
-                        out.push_str(&format!("    what to do: {}\n", indent(&r.what_to_do, "      ")));
-                    }
-                }
+                format!("does not work here: {} at step {} of {}, “{}”", p.outcome, f.step, p.total_steps, f.step_title)
             }
-            None => out.push_str(&format!("ends {} here.\n", p.outcome)),
+            None => format!("ends {} here", p.outcome),
         },
+    };
+    let reasons = result.and_then(|p| p.fails_at.as_ref()).map(|f| f.reasons.clone()).unwrap_or_default();
+    let working: Vec<(String, String)> =
+        h.paths.iter().filter(|p| p.viable).map(|p| (p.id.clone(), p.title.clone())).collect();
+    let mut text = format!("NO RUNBOOK for {}: path `{path}` {headline}.\n", host_label(h));
+    for r in &reasons {
+        text.push_str(&format!("  - {}\n", indent(&r.why, "    ")));
+        if !r.what_to_do.is_empty() {
+            text.push_str(&format!("    what to do: {}\n", indent(&r.what_to_do, "      ")));
+        }
     }
-    let working: Vec<String> =
-        h.paths.iter().filter(|p| p.viable).map(|p| format!("{} (path:{})", p.title, p.id)).collect();
     if working.is_empty() {
-        out.push_str("  No path works for this host as it is.\n");
+        text.push_str("  No path works for this host as it is.\n");
     } else {
-        out.push_str(&format!("  Paths that work for it: {}.\n", working.join("; ")));
+        let list: Vec<String> = working.iter().map(|(id, title)| format!("{title} (path:{id})")).collect();
+        text.push_str(&format!("  Paths that work for it: {}.\n", list.join("; ")));
     }
-    out
+    Refusal {
+        host: h.host.clone(),
+        host_label: host_label(h),
+        path: path.to_string(),
+        headline,
+        reasons,
+        working,
+        text,
+    }
+}
+
+/// [`refusal`] as plain text.
+pub fn refusal_text(h: &HostAssessment, path: &str) -> String {
+    refusal(h, path).text
 }
 
 /// One combination of assistant answers and the host it describes.

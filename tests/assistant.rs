@@ -67,25 +67,25 @@ fn combinations(data: &Value) -> Vec<(String, Vec<String>)> {
 fn stored(data: &Value, key: &str) -> Value {
     let n = data["index"][key].as_u64().unwrap_or_else(|| panic!("no answer for {key}")) as usize;
     let r = &data["results"][n];
-    let blockers: Vec<Value> = r["blockers"]
-        .as_array()
-        .unwrap()
+    // Every list in a result holds indices into a shared table of the data.
+    let look = |list: &Value, table: &str| -> Vec<Value> {
+        list.as_array().unwrap().iter().map(|i| data[table][i.as_u64().unwrap() as usize].clone()).collect()
+    };
+    let blockers: Vec<Value> = look(&r["blockers"], "blocker_ids")
         .iter()
-        .zip(r["handled"].as_array().unwrap())
+        .zip(look(&r["handled"], "handled"))
         .map(|(id, handled)| {
             let mut b = data["blockers"][id.as_str().unwrap()].clone();
-            b["handled"] = handled.clone();
+            b["handled"] = handled;
             b
         })
         .collect();
-    let paths: Vec<Value> =
-        r["paths"].as_array().unwrap().iter().map(|i| data["paths"][i.as_u64().unwrap() as usize].clone()).collect();
     serde_json::json!({
-        "warnings": r["warnings"],
+        "warnings": look(&r["warnings"], "warnings"),
         "at_target": r["at_target"],
         "blockers": blockers,
-        "prerequisites": r["prerequisites"],
-        "paths": paths,
+        "prerequisites": look(&r["prerequisites"], "prerequisites"),
+        "paths": look(&r["paths"], "paths"),
     })
 }
 

@@ -159,7 +159,7 @@ fn the_assistant_answers_questions_and_tailors_the_runbook() {
         let v = b.eval(
             "const d = window.pathbookAssistant; const key = document.getElementById('assistant-results').dataset.key;\
              const r = d.results[d.index[key]];\
-             return [r.blockers, r.paths.map(i => d.paths[i]).filter(p => p.viable).map(p => p.id)];",
+             return [r.blockers.map(i => d.blocker_ids[i]), r.paths.map(i => d.paths[i]).filter(p => p.viable).map(p => p.id)];",
         );
         let list =
             |x: &serde_json::Value| x.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();

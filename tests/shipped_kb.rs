@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::{Kb, locate, repo};
 use pathbook::Project;
 use pathbook::eval::{self, Event, HostState};
-use pathbook::model::{Catalog, MigrationPath, Outcome, Ref};
+use pathbook::model::{Catalog, MatrixKind, MigrationPath, Outcome, Ref};
 
 const ROLES: [&str; 7] = [
     "mailbox",
@@ -178,12 +178,18 @@ fn exchange_rtm_is_covered_and_rtm_cannot_go_on_2008() {
     let ex = cat.component_ids["exchange-2007"];
     let versions: BTreeSet<u16> = states.iter().filter_map(|s| s.version_of(ex)).collect();
     assert_eq!(versions, BTreeSet::from([0, 1]), "both RTM and SP1 starting states are simulated");
-    let m = &cat.matrices[0];
-    let rtm_on_2008 = eval::matrix_cell(cat, m.component, 0, m.platform, 1);
-    assert_eq!(rtm_on_2008.outcome, Outcome::Blocked);
+    let MatrixKind::Versions { component, platform, with } = &cat.matrices[0].kind else {
+        panic!("the shipped matrix tabulates versions")
+    };
+    let rtm_on_2008 = eval::matrix_cell(cat, *component, 0, *platform, 1, with);
+    assert_eq!(rtm_on_2008.outcome, Some(Outcome::Blocked));
     assert_eq!(rtm_on_2008.decided_by, vec![blocker(cat, "exchange-rtm-not-on-2008")]);
-    let sp1_on_2008 = eval::matrix_cell(cat, m.component, 1, m.platform, 1);
-    assert_eq!(sp1_on_2008.outcome, Outcome::Supported);
+    let sp1_on_2008 = eval::matrix_cell(cat, *component, 1, *platform, 1, with);
+    assert_eq!(sp1_on_2008.outcome, Some(Outcome::Supported));
+    // Upgrading Windows in place under Exchange: every rule that decides it, not the first.
+    let in_place = eval::upgrade_cell(cat, *component, 1, *platform, 1, with);
+    assert_eq!(in_place.outcome, Some(Outcome::Blocked));
+    assert!(in_place.decided_by.len() >= 2, "{:?}", in_place.decided_by);
 }
 
 // ----- mutations of a copy of the shipped catalog ------------------------------------------------

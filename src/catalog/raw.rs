@@ -431,6 +431,9 @@ pub struct RawPath {
     /// The starting environments: a condition on the existing host.
     #[schemars(with = "String")]
     pub applies_to: S,
+    /// The hosts the path works on. Leave out for a path on one existing host (it is then
+    /// called `host`).
+    #[serde(default)]
     pub hosts: Vec<RawHost>,
     /// Lower comes first when several paths work for a host (default 50).
     #[serde(default)]
@@ -483,8 +486,10 @@ pub struct RawHost {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGoal {
-    #[schemars(with = "String")]
-    pub host: S,
+    /// Which host the goal is about; leave out on a path with one host.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub host: Option<S>,
     /// Only for starting states where this holds (on the existing host).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -618,13 +623,55 @@ impl JsonSchema for RawOutcome {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMatrix {
-    pub title: String,
-    /// Rows: the versions of this component.
     #[schemars(with = "String")]
-    pub component: S,
-    /// Columns: the versions of this platform component.
+    pub title: S,
+    /// Markdown shown above the table.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Rows: the versions of this component (with `platform`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub component: Option<S>,
+    /// Columns: the versions of this platform component (with `component`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub platform: Option<S>,
+    /// What every host of a `component` × `platform` table has besides them, e.g.
+    /// `[tpm@2.0, secure-boot-capable, ram = 8 GB]` (settings as in the assistant's `sets`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub with: Vec<S>,
+    /// Explicit rows: each a starting state (instead of `component` and `platform`).
+    #[serde(default)]
+    pub rows: Vec<RawMatrixRow>,
+    /// Explicit columns: each a path to run or an action to try on the row's state.
+    #[serde(default)]
+    pub columns: Vec<RawMatrixColumn>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrixRow {
     #[schemars(with = "String")]
-    pub platform: S,
+    pub label: S,
+    /// What the host has: `component`, `component@version`, `fact = value`.
+    #[schemars(with = "Vec<String>")]
+    pub has: Vec<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrixColumn {
+    #[schemars(with = "String")]
+    pub label: S,
+    /// A path simulated from the row's state (for one-host paths).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub path: Option<S>,
+    /// One action tried on the row's state, e.g. `upgrade windows@11 via setup`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub action: Option<S>,
 }
 
 /// Front matter of an article in `content/`.

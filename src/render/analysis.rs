@@ -35,6 +35,9 @@ pub struct PathSummary {
     /// `(step, blocker)`: in states where the path works, the step makes the blocker's
     /// condition stop holding.
     pub clears: Vec<(usize, BlockerIdx)>,
+    /// `(step, blocker)`: the step makes the blocker's condition stop holding in some starting
+    /// state, whether or not the path works there (what an anti-path sidesteps).
+    pub sidesteps: Vec<(usize, BlockerIdx)>,
     /// `(step, blocker)`: the blocker fires at that step in some starting state.
     pub fires: Vec<(usize, BlockerIdx)>,
     /// Shortest and longest total of the step estimates over the groups' examples.
@@ -65,9 +68,17 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
         for (p, _) in &info.in_scope {
             s.prereqs.push((i, *p));
         }
+        // Clearing means the step makes the condition go away in a state where the path
+        // works *without* the blocker firing at that very step first.
         for (b, set) in &info.cleared {
-            let x = run.eng.and(set, &works);
+            let mut x = set.clone();
+            for (_, at) in info.fires.iter().filter(|(f, _)| f == b) {
+                x = run.eng.and_not(&x, at);
+            }
             if !x.is_false() {
+                s.sidesteps.push((i, *b));
+            }
+            if !run.eng.and(&x, &works).is_false() {
                 s.clears.push((i, *b));
             }
         }
@@ -78,6 +89,8 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
     s.prereqs.dedup();
     s.clears.sort();
     s.clears.dedup();
+    s.sidesteps.sort();
+    s.sidesteps.dedup();
     // Groups: blocked by where and why it stops; the other outcomes by the first rule that
     // decided them.
     let mut sets: Vec<(Outcome, biodivine_lib_bdd::Bdd)> = Vec::new();

@@ -93,13 +93,12 @@ impl Renderer<'_> {
         a.base.iter().map(|x| setting_label(self.cat, x)).collect()
     }
 
-    /// `plan --format html` without `--path`: the assessment as a standalone page.
-    /// `plan`'s HTML report; `refused` explains runbooks that were asked for and not produced.
+    /// `plan`'s HTML report (`plan --format html` without `--path`); `refused` explains runbooks that were asked for and not produced.
     pub fn plan_report(
         &self,
         hosts: &[HostAssessment],
         target: Option<&Cond>,
-        refused: &[String],
+        refused: &[crate::plan::Refusal],
     ) -> Result<String, String> {
         let mut ctx = self.context("plan.html", "Upgrade plan", "plan", "", &[]);
         let mut css = String::new();
@@ -121,12 +120,16 @@ impl Renderer<'_> {
 /// indices into a shared list of path results (most combinations share most of them).
 #[derive(Debug, PartialEq, Serialize)]
 struct StoredResult {
-    warnings: Vec<String>,
+    /// Indices into the shared `warnings`.
+    warnings: Vec<usize>,
     at_target: bool,
-    blockers: Vec<String>,
-    /// Per blocker (as in `blockers`): what the paths do about it for this host.
-    handled: Vec<Vec<Handling>>,
-    prerequisites: Vec<PrereqHit>,
+    /// Indices into `blocker_ids`.
+    blockers: Vec<usize>,
+    /// Per blocker (as in `blockers`): what the paths do about it for this host, as an index
+    /// into the shared `handled` lists.
+    handled: Vec<usize>,
+    /// Indices into the shared `prerequisites` list.
+    prerequisites: Vec<usize>,
     paths: Vec<usize>,
 }
 
@@ -189,6 +192,14 @@ struct AssistantData<'a> {
     /// its links.
     what_to_do: BTreeMap<String, Vec<Seg>>,
     paths: Vec<PathResult>,
+    /// Distinct warnings about contradictory answers; results point into it.
+    warnings: Vec<String>,
+    /// The ids of the blockers results name, each once.
+    blocker_ids: Vec<String>,
+    /// Distinct lists of what the paths do about a blocker; results point into it.
+    handled: Vec<Vec<Handling>>,
+    /// Distinct unmet prerequisites with how they stop paths; results point into it.
+    prerequisites: Vec<PrereqHit>,
     results: Vec<StoredResult>,
     index: BTreeMap<String, usize>,
 }
@@ -225,14 +236,18 @@ fn assistant_json<'a>(
     let mut blockers = BTreeMap::new();
     let mut paths = Pool::new();
     let mut results = Pool::new();
+    let mut warnings = Pool::new();
+    let mut blocker_ids = Pool::new();
+    let mut handled = Pool::new();
+    let mut prerequisites = Pool::new();
     let mut index = BTreeMap::new();
     for (case, h) in cases.iter().zip(assessed) {
         let stored = StoredResult {
-            warnings: h.warnings,
+            warnings: h.warnings.into_iter().map(|w| warnings.intern(w)).collect(),
             at_target: h.at_target,
-            blockers: h.blockers.iter().map(|b| b.id.clone()).collect(),
-            handled: h.blockers.iter().map(|b| b.handled.clone()).collect(),
-            prerequisites: h.prerequisites,
+            blockers: h.blockers.iter().map(|b| blocker_ids.intern(b.id.clone())).collect(),
+            handled: h.blockers.iter().map(|b| handled.intern(b.handled.clone())).collect(),
+            prerequisites: h.prerequisites.into_iter().map(|p| prerequisites.intern(p)).collect(),
             paths: h.paths.into_iter().map(|p| paths.intern(p)).collect(),
         };
         for b in h.blockers {
@@ -255,12 +270,15 @@ fn assistant_json<'a>(
         questions,
         blockers,
         paths: paths.items,
+        warnings: warnings.items,
+        blocker_ids: blocker_ids.items,
+        handled: handled.items,
+        prerequisites: prerequisites.items,
         results: results.items,
         index,
     }
 }
 
-/// `id@version` (or `id`): how an environment file names a component on a host.
 /// A setting as the catalog writes it: `os@v2`, `ram = 8 GB`, `x is broken`.
 pub fn setting_label(cat: &Catalog, s: &Setting) -> String {
     match s {

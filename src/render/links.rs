@@ -254,3 +254,38 @@ pub fn pattern_html(cat: &Catalog, p: &Pattern, root: &str) -> String {
     }
     format!("<code class=\"action\"><span class=\"verb\">{}</span> {}{via}</code>", verbs.join("|"), targets.join(" "))
 }
+
+/// Markdown for outside the site (a ticket, a chat message): catalog links point at the
+/// published page under `site_url`, or become their plain text when there is none; links to
+/// the web stay; anything relative to a page becomes plain text. Code is left alone.
+pub fn portable_markdown(cat: &Catalog, text: &str, site_url: Option<&str>) -> String {
+    use crate::markdown::{Dest, classify, options};
+    use pulldown_cmark::{Event, LinkType, Parser, Tag};
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        let Event::Start(Tag::Link { link_type, dest_url, .. }) = event else { continue };
+        let source = &text[range.clone()];
+        let label = match link_type {
+            LinkType::Inline => source.strip_prefix('[').and_then(|s| s.rfind("](").map(|i| &s[..i])),
+            LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut => {
+                source.strip_prefix('[').and_then(|s| s.find(']').map(|i| &s[..i]))
+            }
+            _ => None,
+        };
+        let Some(label) = label else { continue };
+        let target = match classify(&dest_url) {
+            Dest::Web => continue,
+            Dest::Catalog => cat.lookup(&dest_url).zip(site_url).map(|(r, base)| {
+                let base = base.trim_end_matches('/');
+                format!("{base}/{}", url(cat, &r))
+            }),
+            _ => None,
+        };
+        edits.push((range, target.map_or_else(|| label.to_string(), |t| format!("[{label}](<{t}>)"))));
+    }
+    let mut out = text.to_string();
+    for (range, with) in edits.into_iter().rev() {
+        out.replace_range(range, &with);
+    }
+    out
+}

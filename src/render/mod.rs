@@ -199,8 +199,10 @@ impl<'a> Renderer<'a> {
     /// Every page of the site, as keys.
     pub fn all_keys(&self) -> Vec<PageKey> {
         let cat = self.cat;
-        let mut keys =
-            vec![PageKey::Home, PageKey::Matrix, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets];
+        let mut keys = vec![PageKey::Home, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets];
+        if !cat.matrices.is_empty() {
+            keys.push(PageKey::Matrix);
+        }
         keys.extend(list_kinds(cat).into_iter().map(PageKey::List));
         keys.extend(cat.components.iter().map(|c| PageKey::Component(c.id.clone())));
         keys.extend(cat.blockers.iter().map(|b| PageKey::Blocker(b.id.clone())));
@@ -312,12 +314,10 @@ impl<'a> Renderer<'a> {
     /// Output paths of every HTML page, for the sitemap.
     fn all_page_paths(&self) -> Vec<String> {
         let cat = self.cat;
-        let mut out = vec![
-            "index.html".to_string(),
-            "matrix.html".to_string(),
-            "search.html".to_string(),
-            "tags/index.html".to_string(),
-        ];
+        let mut out = vec!["index.html".to_string(), "search.html".to_string(), "tags/index.html".to_string()];
+        if !cat.matrices.is_empty() {
+            out.push("matrix.html".to_string());
+        }
         out.extend(list_kinds(cat).iter().map(|k| format!("{k}/index.html")));
         let refs = (0..cat.components.len())
             .map(|i| Ref::Component(CompIdx(i as u32)))

@@ -72,12 +72,16 @@ pub fn outcome_badge(o: Outcome) -> Badge {
     Badge { text: text.into(), class: format!("out-{}", o.as_str()) }
 }
 
-/// A path's declared outcome as one badge: the outcome when every case agrees, "Conditional"
-/// when it depends on the starting state.
+/// A path's declared outcome as one badge: the outcome when every case agrees; "Does not
+/// work" when the cases differ but none is supported (an anti-path that fails in several
+/// ways); "Conditional" when it works for some starting states only.
 pub fn path_badge(p: &MigrationPath) -> Badge {
     let mut kinds = p.outcome.iter().map(|c| c.expect);
     match kinds.next() {
         Some(first) if kinds.all(|k| k == first) => outcome_badge(first),
+        Some(_) if p.outcome.iter().all(|c| c.expect != Outcome::Supported) => {
+            Badge { text: "Does not work".into(), class: "out-blocked".into() }
+        }
         Some(_) => Badge { text: "Conditional".into(), class: "out-conditional".into() },
         None => outcome_badge(Outcome::Supported),
     }
@@ -200,6 +204,7 @@ impl Renderer<'_> {
         let nav: Vec<Nav> = super::NAV
             .iter()
             .filter(|(_, href)| *href != "assistant.html" || self.cat.assistant.is_some())
+            .filter(|(_, href)| *href != "matrix.html" || !self.cat.matrices.is_empty())
             .map(|(title, href)| Nav {
                 title,
                 href: format!("{root}{href}"),
@@ -213,6 +218,7 @@ impl Renderer<'_> {
         ctx.insert("page", &PageVm { title, kind, description, path });
         ctx.insert("nav", &nav);
         ctx.insert("breadcrumbs", &crumbs);
+        ctx.insert("has_matrix", &!self.cat.matrices.is_empty());
         ctx
     }
 
@@ -934,7 +940,6 @@ impl Renderer<'_> {
         ctx.insert("start_here", &start_here);
         ctx.insert("paths", &paths);
         ctx.insert("blockers", &blockers);
-        ctx.insert("has_matrix", &!cat.matrices.is_empty());
         ctx.insert("more_paths", &cat.paths.len().saturating_sub(HOME_ITEMS));
         ctx.insert("more_blockers", &cat.blockers.len().saturating_sub(HOME_ITEMS));
         self.render("index.html", path, &ctx)
@@ -947,65 +952,135 @@ impl Renderer<'_> {
         #[derive(Serialize)]
         struct CellVm {
             badge: Badge,
+            note: Option<String>,
             rules: Vec<LinkVm>,
             prerequisites: Vec<LinkVm>,
+            warnings: Vec<LinkVm>,
+            handled: Vec<LinkVm>,
         }
         #[derive(Serialize)]
         struct RowVm {
-            version: String,
-            href: String,
+            label: String,
+            href: Option<String>,
+            has: Vec<String>,
             cells: Vec<CellVm>,
+        }
+        #[derive(Serialize)]
+        struct ColumnVm {
+            label: String,
+            href: Option<String>,
         }
         #[derive(Serialize)]
         struct MatrixVm {
             title: String,
+            summary: String,
             caption: String,
-            columns: Vec<String>,
+            columns: Vec<ColumnVm>,
             rows: Vec<RowVm>,
         }
+        let cell = |c: eval::Cell| CellVm {
+            badge: match c.outcome {
+                Some(o) => outcome_badge(o),
+                None if c.note.as_deref().is_some_and(|n| n.starts_with("No such host")) => {
+                    Badge { text: "Impossible".into(), class: "out-none".into() }
+                }
+                None => Badge { text: "Does not apply".into(), class: "out-none".into() },
+            },
+            note: c.note,
+            rules: c.decided_by.iter().map(|r| self.link(r, &root)).collect(),
+            prerequisites: c.prerequisites.iter().map(|p| self.link(&Ref::Prerequisite(*p), &root)).collect(),
+            warnings: c.warnings.iter().map(|b| self.link(&Ref::Blocker(*b), &root)).collect(),
+            handled: c.handled.iter().map(|b| self.link(&Ref::Blocker(*b), &root)).collect(),
+        };
+        let column = |label: String| ColumnVm { label, href: None };
         let mut out = Vec::new();
         for m in &cat.matrices {
-            let comp = &cat.components[m.component.idx()];
-            let plat = &cat.components[m.platform.idx()];
-            let cell = |c: eval::Cell| CellVm {
-                badge: outcome_badge(c.outcome),
-                rules: c.decided_by.iter().map(|r| self.link(r, &root)).collect(),
-                prerequisites: c.prerequisites.iter().map(|p| self.link(&Ref::Prerequisite(*p), &root)).collect(),
-            };
-            let install_rows = (0..comp.versions.len())
-                .map(|v| RowVm {
-                    version: comp.versions[v].title.clone(),
-                    href: format!("{root}components/{}.html", comp.id),
-                    cells: (0..plat.versions.len())
-                        .map(|w| cell(eval::matrix_cell(cat, m.component, v as Ver, m.platform, w as Ver)))
-                        .collect(),
-                })
-                .collect();
-            out.push(MatrixVm {
-                title: m.title.clone(),
-                caption: format!("Installing {} on a clean {} host", comp.title, plat.title),
-                columns: plat.versions.iter().map(|v| v.title.clone()).collect(),
-                rows: install_rows,
-            });
-            if plat.versions.len() > 1 {
-                let upgrade_rows = (0..comp.versions.len())
-                    .map(|v| RowVm {
-                        version: comp.versions[v].title.clone(),
-                        href: format!("{root}components/{}.html", comp.id),
-                        cells: (1..plat.versions.len())
-                            .map(|w| cell(eval::upgrade_cell(cat, m.component, v as Ver, m.platform, w as Ver)))
+            match &m.kind {
+                MatrixKind::Versions { component, platform, with } => {
+                    let (component, platform) = (*component, *platform);
+                    let comp = &cat.components[component.idx()];
+                    let plat = &cat.components[platform.idx()];
+                    let also = if with.is_empty() {
+                        String::new()
+                    } else {
+                        let labels: Vec<String> =
+                            with.iter().map(|s| super::assistant::setting_label(cat, s)).collect();
+                        format!(" that also has {}", labels.join(", "))
+                    };
+                    // An unversioned component is one row.
+                    let versions = comp.versions.len().max(1);
+                    let row = |v: usize, cells: Vec<CellVm>| RowVm {
+                        label: comp.versions.get(v).map_or_else(|| comp.title.clone(), |x| x.title.clone()),
+                        href: Some(format!("{root}components/{}.html", comp.id)),
+                        has: Vec::new(),
+                        cells,
+                    };
+                    let install_rows = (0..versions)
+                        .map(|v| {
+                            let cells = (0..plat.versions.len())
+                                .map(|w| cell(eval::matrix_cell(cat, component, v as Ver, platform, w as Ver, with)))
+                                .collect();
+                            row(v, cells)
+                        })
+                        .collect();
+                    out.push(MatrixVm {
+                        title: m.title.clone(),
+                        summary: m.summary.clone(),
+                        caption: format!("Installing {} on a {} host{also}", comp.title, plat.title),
+                        columns: plat.versions.iter().map(|v| column(v.title.clone())).collect(),
+                        rows: install_rows,
+                    });
+                    if plat.versions.len() > 1 {
+                        let upgrade_rows = (0..versions)
+                            .map(|v| {
+                                let cells = (1..plat.versions.len())
+                                    .map(|w| {
+                                        cell(eval::upgrade_cell(cat, component, v as Ver, platform, w as Ver, with))
+                                    })
+                                    .collect();
+                                row(v, cells)
+                            })
+                            .collect();
+                        out.push(MatrixVm {
+                            title: format!("{}: upgrading {} in place", m.title, plat.title),
+                            summary: String::new(),
+                            caption: format!(
+                                "Upgrading {} in place while {} is installed, on a host{also} and what the catalog's constraints say every such host has",
+                                plat.title, comp.title
+                            ),
+                            columns: plat.versions[1..].iter().map(|v| column(format!("→ {}", v.title))).collect(),
+                            rows: upgrade_rows,
+                        });
+                    }
+                }
+                MatrixKind::Cells { rows, columns } => {
+                    let rows = rows
+                        .iter()
+                        .map(|r| RowVm {
+                            label: r.label.clone(),
+                            href: None,
+                            has: r.has.iter().map(|s| super::assistant::setting_label(cat, s)).collect(),
+                            cells: columns.iter().map(|c| cell(eval::explicit_cell(cat, r, c))).collect(),
+                        })
+                        .collect();
+                    out.push(MatrixVm {
+                        title: m.title.clone(),
+                        summary: m.summary.clone(),
+                        caption: "Each row a starting state; each cell what the column's path or action does to it"
+                            .into(),
+                        columns: columns
+                            .iter()
+                            .map(|c| ColumnVm {
+                                label: c.label.clone(),
+                                href: match c.does {
+                                    ColumnDoes::Path(p) => Some(self.link(&Ref::Path(p, None), &root).href),
+                                    ColumnDoes::Action(..) => None,
+                                },
+                            })
                             .collect(),
-                    })
-                    .collect();
-                out.push(MatrixVm {
-                    title: format!("{}: upgrading {} in place", m.title, plat.title),
-                    caption: format!(
-                        "Upgrading {} in place while {} is installed, on a host that has what the catalog's constraints say every such host has",
-                        plat.title, comp.title
-                    ),
-                    columns: plat.versions[1..].iter().map(|v| format!("→ {}", v.title)).collect(),
-                    rows: upgrade_rows,
-                });
+                        rows,
+                    });
+                }
             }
         }
         let mut ctx =

@@ -58,6 +58,28 @@ pub struct BlockerLine {
     pub why: String,
     pub cleared_by: Option<String>,
     pub cleared_orig: Option<usize>,
+    /// Where the path meets it (it fires there for some starting state), when it is not
+    /// cleared: the step's printed number and its 1-based position in the path.
+    pub fires_at: Option<String>,
+    pub fires_orig: Option<usize>,
+    /// A step that makes the blocker's condition go away although the path does not work
+    /// there (how an anti-path gets past it), when it is neither cleared nor met.
+    pub sidestepped_at: Option<String>,
+    pub sidestepped_orig: Option<usize>,
+}
+
+impl BlockerLine {
+    /// What the path does about the blocker, in words: cleared, met, or avoided.
+    fn note(&self) -> String {
+        match (&self.cleared_by, &self.fires_at) {
+            (Some(by), _) => format!("cleared by {by}"),
+            (None, Some(at)) => format!("applies at {at}"),
+            (None, None) => match &self.sidestepped_at {
+                Some(at) => format!("sidestepped at {at}, which does not make the path work"),
+                None => "avoided: this path never does what it blocks".into(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -113,7 +135,10 @@ pub struct RunbookVm {
     pub total_minutes: u32,
     pub total: String,
     pub range: Option<String>,
+    /// [`Renderer::runbook_revision`]: the rules and the articles this runbook links to.
     pub revision: String,
+    /// The whole catalog's revision, as every page's footer shows it.
+    pub catalog_revision: String,
     pub generated: String,
     pub owner: Option<String>,
     pub prerequisites: Vec<PrereqVm>,
@@ -133,6 +158,7 @@ impl Renderer<'_> {
         let anchor = |i: usize| format!("{prefix}step-{}", i + 1);
         let number: std::collections::HashMap<usize, usize> =
             spec.steps.iter().enumerate().map(|(n, s)| (*s, n + 1)).collect();
+        let portable = |t: &str| links::portable_markdown(cat, t, self.site.site_url.as_deref());
         let render = |m: &Markdown, ids: &mut HeadingIds| {
             if m.is_empty() { String::new() } else { md::to_html(&m.text, &ctx, ids) }
         };
@@ -169,7 +195,7 @@ impl Renderer<'_> {
                     rollback_html: render(&s.rollback, &mut ids),
                     duration: s.duration.map(format_minutes),
                     refs: s.refs.iter().map(|(r, _)| self.link(r, root)).collect(),
-                    md: (s.instructions.text.clone(), s.verify.text.clone(), s.rollback.text.clone()),
+                    md: (portable(&s.instructions.text), portable(&s.verify.text), portable(&s.rollback.text)),
                 }
             })
             .collect();
@@ -226,6 +252,11 @@ impl Renderer<'_> {
                 }
                 return;
             }
+            let at = |list: &[(usize, BlockerIdx)]| {
+                list.iter().find(|(i, f)| *f == b && number.contains_key(i)).map(|(i, _)| *i)
+            };
+            let fires = at(&summary.fires);
+            let sidestepped = if fires.is_none() && cleared_at.is_none() { at(&summary.sidesteps) } else { None };
             blockers.push(BlockerLine {
                 title: bl.title.clone(),
                 href: format!("{root}{}", links::url(cat, &Ref::Blocker(b))),
@@ -233,6 +264,10 @@ impl Renderer<'_> {
                 why: if bl.summary.is_empty() { bl.title.clone() } else { bl.summary.clone() },
                 cleared_by,
                 cleared_orig: cleared_at.map(|i| i + 1),
+                fires_at: fires.map(|i| format!("step {}", number[&i])),
+                fires_orig: fires.map(|i| i + 1),
+                sidestepped_at: sidestepped.map(|i| format!("step {}", number[&i])),
+                sidestepped_orig: sidestepped.map(|i| i + 1),
             });
         };
         for (step, b) in &summary.clears {
@@ -302,6 +337,7 @@ impl Renderer<'_> {
             total: format_minutes(total_minutes),
             range,
             revision: self.runbook_revision(pi),
+            catalog_revision: self.site.revision.clone(),
             generated: self.site.generated.clone(),
             owner: self.site.owner.clone(),
             prerequisites,
@@ -382,7 +418,12 @@ impl Renderer<'_> {
     /// Several runbooks in one self-contained file (a tailored runbook per host of a plan).
     /// One self-contained HTML file with every runbook in `specs`; `refused` explains the
     /// runbooks that were asked for and not produced (shown first).
-    pub fn runbooks_standalone(&self, specs: &[Spec], paper: &str, refused: &[String]) -> Result<String, String> {
+    pub fn runbooks_standalone(
+        &self,
+        specs: &[Spec],
+        paper: &str,
+        refused: &[crate::plan::Refusal],
+    ) -> Result<String, String> {
         let cat = self.cat;
         let Some(first) = specs.first() else { return Err("no runbook to print".into()) };
         let p = &cat.paths[first.path.idx()];
@@ -508,7 +549,10 @@ pub fn markdown(vm: &RunbookVm) -> String {
     line(&mut out, &format!("- Total time estimate: {} ({} steps)", vm.total, vm.steps.len()));
     line(
         &mut out,
-        &format!("- Knowledge base: {} (revision `{}`, generated {})", vm.kb_title, vm.revision, vm.generated),
+        &format!(
+            "- Knowledge base: {} (catalog revision `{}`, this runbook's rules and linked articles `{}`, generated {})",
+            vm.kb_title, vm.catalog_revision, vm.revision, vm.generated
+        ),
     );
     line(&mut out, "- Owner: ______  Change record: ______  Window: ______");
     line(&mut out, "");
@@ -522,11 +566,10 @@ pub fn markdown(vm: &RunbookVm) -> String {
         line(&mut out, "");
     }
     if !vm.blockers.is_empty() {
-        line(&mut out, "## Blockers this path clears or avoids");
+        line(&mut out, if vm.anti_path { "## Blockers this path runs into" } else { "## Blockers on this path" });
         line(&mut out, "");
         for b in &vm.blockers {
-            let by = b.cleared_by.as_deref().map(|s| format!(" (cleared by {s})")).unwrap_or_default();
-            line(&mut out, &format!("- {} [{}]: {}{by}", b.title, b.severity.text, b.why));
+            line(&mut out, &format!("- {} [{}]: {} ({})", b.title, b.severity.text, b.why, b.note()));
         }
         line(&mut out, "");
     }

@@ -15,6 +15,7 @@ mod articles;
 mod conditions;
 mod facts;
 mod ids;
+mod matrices;
 mod paths;
 mod references;
 mod rules;
@@ -211,6 +212,7 @@ pub fn resolve(
         }
     }
     r.unused_procedures(loaded, &procedures, &used);
+    r.matrices(loaded);
     r.check_roles();
     r.finish_references();
     r.build_indices();

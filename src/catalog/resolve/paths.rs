@@ -111,6 +111,18 @@ impl Resolver<'_> {
                 starts_with,
             });
         }
+        if p.hosts.is_empty() {
+            // One existing host, implied: the common case needs no `hosts:` at all.
+            hosts.push(Host {
+                id: "host".into(),
+                span,
+                title: "The host".into(),
+                existing: true,
+                role: None,
+                applies_to: Cond::True,
+                starts_with: Vec::new(),
+            });
+        }
         if !hosts.iter().any(|h| h.existing) {
             self.err(
                 Diagnostic::error(Code::Shape, span, format!("path `{}` has no existing host", p.id.value)).with_hint(
@@ -201,12 +213,28 @@ impl Resolver<'_> {
     fn goals(&mut self, o: Origin, p: &RawPath, hosts: &[Host]) -> Vec<GoalReq> {
         let mut goal = Vec::new();
         for g in &p.goal {
-            let hspan = self.span(o, &g.host);
-            let host = match hosts.iter().position(|h| h.id == g.host.value) {
-                Some(i) => Some(HostIdx(i as u32)),
+            let (hspan, host) = match &g.host {
+                Some(named) => {
+                    let hspan = self.span(o, named);
+                    match hosts.iter().position(|h| h.id == named.value) {
+                        Some(i) => (hspan, Some(HostIdx(i as u32))),
+                        None => {
+                            self.err(unknown_host(&named.value, hspan, hosts));
+                            (hspan, None)
+                        }
+                    }
+                }
                 None => {
-                    self.err(unknown_host(&g.host.value, hspan, hosts));
-                    None
+                    let hspan = g.require.as_ref().map_or_else(|| self.span(o, &p.id), |r| self.span(o, r));
+                    if hosts.len() == 1 {
+                        (hspan, Some(HostIdx(0)))
+                    } else {
+                        self.err(
+                            Diagnostic::error(Code::UnknownHost, hspan, "which host is this goal about?")
+                                .with_hint("a path with several hosts names the host of each goal: `host: ID`"),
+                        );
+                        (hspan, None)
+                    }
                 }
             };
             let when = match &g.when {

@@ -1,4 +1,4 @@
-//! Rules: blockers, prerequisites, effects, constraints and support matrices; the
+//! Rules: blockers, prerequisites, effects and constraints; the
 //! assistant's questions; and the Markdown inside rules (links, anchors, code blocks).
 
 use super::actions::ActionSite;
@@ -186,29 +186,6 @@ impl Resolver<'_> {
             }
             if let Some(a) = &f.doc.assistant {
                 self.assistant(o, a);
-            }
-            for m in &f.doc.matrices {
-                let cs = self.span(o, &m.component);
-                let ps = self.span(o, &m.platform);
-                let (Some(component), Some(platform)) =
-                    (self.component_ref(&m.component.value, cs), self.component_ref(&m.platform.value, ps))
-                else {
-                    continue;
-                };
-                let mut ok = true;
-                for (c, s) in [(component, cs), (platform, ps)] {
-                    if !self.cat.components[c.idx()].is_versioned() {
-                        self.err(Diagnostic::error(
-                            Code::UnknownVersion,
-                            s,
-                            "a support matrix needs a component with versions",
-                        ));
-                        ok = false;
-                    }
-                }
-                if ok {
-                    self.cat.matrices.push(Matrix { title: m.title.clone(), component, platform, span: cs });
-                }
             }
         }
     }

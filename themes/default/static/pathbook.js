@@ -358,6 +358,14 @@
       });
       return f;
     }
+    /* The rule's resolution or how-to, with its links, under `li`. */
+    function whatToDo(li, label, rule) {
+      var segs = data.what_to_do[rule];
+      if (!segs) return;
+      var d = el("div", "muted what-to-do", label);
+      d.appendChild(rich(segs));
+      li.appendChild(d);
+    }
     function ruleLink(rule, title) {
       var r = rule ? rule.split(":") : null;
       if (r && r.length === 2 && title) return link(root + r[0] + "s/" + r[1] + ".html", title);
@@ -405,7 +413,7 @@
         var w = el("div", "warning-box assistant-warnings");
         w.setAttribute("role", "note");
         w.appendChild(el("strong", "", "These answers contradict the rules — check them: "));
-        r.warnings.forEach(function (t) { w.appendChild(el("div", "", t)); });
+        r.warnings.forEach(function (n) { w.appendChild(el("div", "", data.warnings[n])); });
         out.appendChild(w);
       }
 
@@ -413,7 +421,8 @@
       bs.appendChild(el("h2", "", "What blocks this " + HOST + " (" + r.blockers.length + ")"));
       if (!r.blockers.length) bs.appendChild(el("p", "muted", "No blocker applies."));
       var bl = el("ul", "link-list");
-      r.blockers.forEach(function (id, k) {
+      r.blockers.forEach(function (n, k) {
+        var id = data.blocker_ids[n];
         var b = data.blockers[id];
         var li = el("li", "assistant-blocker");
         li.setAttribute("data-id", id);
@@ -421,7 +430,7 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(link(root + "blockers/" + id + ".html", b.title));
         if (b.summary) li.appendChild(el("div", "summary", b.summary));
-        var handled = (r.handled && r.handled[k]) || [];
+        var handled = data.handled[r.handled[k]] || [];
         if (handled.length) {
           var hl = el("ul", "assistant-handled muted");
           handled.forEach(function (h) {
@@ -431,16 +440,31 @@
           });
           li.appendChild(hl);
         }
-        var todo = data.what_to_do["blocker:" + id];
-        if (todo) {
-          var d = el("div", "muted what-to-do", "What to do: ");
-          d.appendChild(rich(todo));
-          li.appendChild(d);
-        }
+        whatToDo(li, "What to do: ", "blocker:" + id);
         bl.appendChild(li);
       });
       bs.appendChild(bl);
       out.appendChild(bs);
+
+      if (r.prerequisites.length) {
+        var pq = el("section", "card assistant-prerequisites");
+        pq.appendChild(el("h2", "", "Prerequisites this " + HOST + " does not meet yet (" + r.prerequisites.length + ")"));
+        var pqu = el("ul", "link-list");
+        r.prerequisites.forEach(function (i) {
+          var x = data.prerequisites[i];
+          var li = el("li", "assistant-prerequisite");
+          li.setAttribute("data-id", x.id);
+          li.appendChild(link(root + "prerequisites/" + x.id + ".html", x.title));
+          var needs = el("div", "summary", "Needs ");
+          needs.appendChild(el("code", "", x.requires));
+          needs.appendChild(document.createTextNode(x.stops.length === 1 ? "; without it one path stops." : "; without it " + x.stops.length + " paths stop."));
+          li.appendChild(needs);
+          whatToDo(li, "How: ", "prerequisite:" + x.id);
+          pqu.appendChild(li);
+        });
+        pq.appendChild(pqu);
+        out.appendChild(pq);
+      }
 
       var ps = el("section", "card assistant-paths");
       var paths = r.paths.map(function (i) { return data.paths[i]; });
@@ -461,12 +485,7 @@
             var ri = el("li", "");
             var a = ruleLink(x.rule, x.rule_title);
             if (a) ri.appendChild(a); else ri.appendChild(withCode(x.why));
-            var todo = x.rule && data.what_to_do[x.rule];
-            if (todo) {
-              var d = el("div", "muted what-to-do", "What to do: ");
-              d.appendChild(rich(todo));
-              ri.appendChild(d);
-            }
+            if (x.rule) whatToDo(ri, "What to do: ", x.rule);
             rl.appendChild(ri);
           });
           fails.appendChild(rl);
