@@ -228,3 +228,55 @@ assistant:
     assert!(!data.contains("</script>"), "the data cannot close a script element");
     assert_eq!(assistant_data(&site)["index"].as_object().unwrap().len(), 2);
 }
+
+/// For every kind of host the assistants of both shipped knowledge bases can describe, and
+/// every path that applies to it, what `plan` (and so the assistant page, by the test above)
+/// says about the path is what the symbolic engine that proves the site's claims says.
+#[test]
+fn plan_and_the_engine_agree_for_every_host_kind_of_both_knowledge_bases() {
+    use pathbook::model::Outcome;
+    for root in [repo(), repo().join("examples/postgresql-major-upgrade")] {
+        let project = pathbook::Project::check(&root);
+        assert!(project.diags.is_empty(), "{}: {:#?}", root.display(), project.diags.items);
+        let cat = &project.catalog;
+        let a = cat.assistant.as_ref().expect("an assistant");
+        let runs: Vec<_> = cat
+            .paths
+            .iter()
+            .map(|p| pathbook::verify::run(cat, p, &[], pathbook::verify::sym::NODE_LIMIT).expect("small enough"))
+            .collect();
+        let cases = pathbook::plan::assistant_cases(cat, a);
+        let mut compared = 0;
+        let mut outcomes = BTreeSet::new();
+        for case in &cases {
+            if !pathbook::eval::admissible(cat, &case.state) {
+                continue; // contradictory answers: the page warns instead of answering
+            }
+            let h = pathbook::plan::assess(cat, "h", "H", &case.state, a.target.as_ref());
+            for (p, run) in cat.paths.iter().zip(&runs) {
+                let said = h.paths.iter().find(|r| r.id == p.id);
+                let engine = run.classify(std::slice::from_ref(&case.state));
+                match (said, engine) {
+                    (Some(r), Some(o)) => {
+                        assert_eq!(r.outcome, o.as_str(), "{}: {} on {}", root.display(), p.id, case.key);
+                        // A path is offered only when the engine says it is supported.
+                        assert!(!r.viable || o == Outcome::Supported, "{} offered on {}", p.id, case.key);
+                        outcomes.insert(o.as_str());
+                        compared += 1;
+                    }
+                    (None, None) => {}
+                    (said, engine) => panic!(
+                        "{}: {} on {}: plan {:?}, engine {:?}",
+                        root.display(),
+                        p.id,
+                        case.key,
+                        said.map(|r| r.outcome),
+                        engine
+                    ),
+                }
+            }
+        }
+        assert!(compared > 100, "{}: {compared} comparisons", root.display());
+        assert!(outcomes.len() >= 2, "{}: more than one outcome seen: {outcomes:?}", root.display());
+    }
+}

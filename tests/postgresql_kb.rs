@@ -206,3 +206,40 @@ fn a_runbook_for_a_method_one_server_cannot_use_is_refused_for_that_server() {
     assert!(html.contains("plan-refusal"), "the refusal is on the page");
     assert!(html.contains("pg-upgrade-link"), "it names a method that works for the refused servers");
 }
+
+#[test]
+fn a_server_already_on_the_target_is_told_so_and_offered_nothing() {
+    let kb = Kb::copy_of(&example());
+    kb.write(
+        "servers.yaml",
+        "target: postgresql@18\nhosts:\n  - id: done\n    components: [postgresql@18, databases]\n    facts: {data-size: 10 GB, free-space: 50 GB, filesystem: ext4}\n",
+    );
+    let plan = plan_json(kb.path(), &[]);
+    let done = host(&plan, "done");
+    assert_eq!(done["at_target"], true);
+    assert!(viable(done).is_empty(), "nothing to run: {:?}", ranking(done));
+    let env = kb.path().join("servers.yaml");
+    let out = run_in(kb.path(), &["plan", "--env", env.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("already at the target"), "{text}");
+    assert!(!text.contains("no path applies"), "{text}");
+}
+
+#[test]
+fn a_warning_about_an_action_no_path_performs_is_not_listed() {
+    let kb = Kb::copy_of(&example());
+    // A warning that would hold on every server, about an action no path takes.
+    kb.write(
+        "rules/extra.yaml",
+        "blockers:\n  - id: downgrade-warning\n    title: Downgrading loses data\n    severity: warning\n    blocks: downgrade postgresql\n    summary: Never listed, since no path downgrades.\n    sources: [{title: t}]\n",
+    );
+    let plan = plan_json(kb.path(), &[]);
+    for h in plan["hosts"].as_array().expect("hosts") {
+        assert!(!blockers(h).contains(&"downgrade-warning".to_string()), "{}", h["host"]);
+        // Every blocker that is listed says where a path meets it or what clears it.
+        for b in h["blockers"].as_array().expect("blockers") {
+            assert!(!b["handled"].as_array().expect("handled").is_empty(), "{}: {}", h["host"], b["id"]);
+        }
+    }
+}
