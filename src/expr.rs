@@ -539,6 +539,10 @@ impl<'a> Parser<'a> {
             {
                 Some(self.word("a unit")?)
             }
+            Some(u) if is_numeric(&word.text) && u != "and" && u != "or" => {
+                return Err(SyntaxError::new(format!("`{u}` is not a unit"), self.range())
+                    .hint("units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, ms, s, min, h, d, Hz, MHz, GHz, %"));
+            }
             _ => None,
         };
         Ok(ValueAst { word, unit })
