@@ -296,6 +296,122 @@ impl Code {
         }
     }
 
+    /// A minimal input that triggers the code and how to fix it, for `pathbook explain`.
+    pub fn example(self) -> Example {
+        let (input, fix) = match self {
+            Code::YamlSyntax => (
+                "components:\n  - id: os\n    title: OS\n   - id: app",
+                "Indent list items of one list alike (the `-` of `app` sits one space left).",
+            ),
+            Code::Shape => (
+                "paths:\n  - id: up\n    title: Up\n    steps: []",
+                "Add the missing key (`applies_to`, `outcome`); `pathbook schema` lists what each entry needs.",
+            ),
+            Code::UnknownKey => (
+                "blockers:\n  - id: b\n    titel: Blocked",
+                "Correct the spelling (`title`); editors with the catalog schema flag it as you type.",
+            ),
+            Code::DuplicateId => (
+                "components:\n  - {id: os, title: OS}\n  - {id: os, title: Windows}",
+                "Rename one of them; ids are global across every file under rules/.",
+            ),
+            Code::UnknownComponent => (
+                "blockers:\n  - id: b\n    blocks: install app\n    when: brtfs",
+                "Use a declared id (did you mean `btrfs`?) or declare it under `components:` or `facts:`.",
+            ),
+            Code::UnknownVersion => (
+                "when: os@2019   # os declares versions [2016, 2022]",
+                "Name a declared version, or add it to the component's `versions` (oldest first).",
+            ),
+            Code::BadCondition => {
+                ("when: tpm AND ram >= 4GB", "Write `and`, `or`, `not` in lower case; group with parentheses.")
+            }
+            Code::BadAction => (
+                "action: upgrade os 2022",
+                "Write `upgrade os@2022`; actions are `install`, `remove`, `upgrade`, `downgrade`, `repair`, `replace A with B`, `move … from H to H`, `set F = v`, `manual`.",
+            ),
+            Code::UnknownHost => (
+                "steps:\n  - {id: s, title: S, host: nwe, action: install os@2}",
+                "Name a host from the path's `hosts:` list, or drop `host:` on a one-host path.",
+            ),
+            Code::BadDuration => ("duration: 1.5 hours", "Write `1h30m`, `90m` or `2d`."),
+            Code::OutcomeMismatch => (
+                "outcome: supported   # but a hard blocker fires when `legacy-agent` is present",
+                "Read the counterexample and trace under the error: add the step that clears the blocker, narrow `applies_to`, or declare `outcome:` cases (`- when: legacy-agent` / `expect: blocked`).",
+            ),
+            Code::PrerequisiteParadox => (
+                "steps:\n  - action: install exchange   # needs powershell\n  - action: install powershell",
+                "Move the step that establishes the prerequisite before the step that needs it.",
+            ),
+            Code::StateSpaceTooLarge => (
+                "a path whose conditions defeat the symbolic engine's node budget",
+                "Split the path, or express the starting states with fewer interacting conditions; `[check] max-states` raises the budget.",
+            ),
+            Code::RecommendsFailingPath => (
+                "recommends: [in-place-upgrade]   # in an article whose applies_to includes blocked hosts",
+                "Recommend a path that works for the article's `applies_to`, or narrow `applies_to`.",
+            ),
+            Code::UnexplainedBlocker => (
+                "a blocker that no step's `rules:` and no article links",
+                "Reference it from the step that deals with it (`rules: [blocker:ID]`) or link it from an article.",
+            ),
+            Code::PrerequisiteCycle => (
+                "a requires b, b requires a (both `for: install`)",
+                "Break the cycle: one of them must be installable without the other.",
+            ),
+            Code::NeverApplies => {
+                ("when: os@1 and os@2", "Fix the condition so some real host can satisfy it; constraints count too.")
+            }
+            Code::UnresolvedReference => (
+                "[see the path](path:in-place-upgarde)",
+                "Point at an existing id (`pathbook list` shows them), step or heading.",
+            ),
+            Code::FileError => {
+                ("rules/empty.yaml is empty, or not UTF-8", "Save it as UTF-8 with content, or delete it.")
+            }
+            Code::Config => (
+                "no book.toml in the folder given to --root",
+                "Run pathbook in the project folder, pass `--root DIR`, or start one with `pathbook init`.",
+            ),
+            Code::FrontMatter => (
+                "---\ntitle: Missing end",
+                "Close the front matter with a `---` line; `pathbook schema --front-matter` lists its keys.",
+            ),
+            Code::MissingSources => (
+                "blockers:\n  - id: b\n    title: B\n    blocks: install x",
+                "Add `sources:` with a title and a URL or document id.",
+            ),
+            Code::BadLink => (
+                "[notes](../../etc/passwd)",
+                "Link inside the project: another article (`other.md`), a catalog id, or an attachment under content/.",
+            ),
+            Code::YamlLimit => (
+                "a: &a [*a, *a, *a, …]   # an alias bomb",
+                "Write the data out; aliases and nesting are bounded so a file cannot exhaust memory.",
+            ),
+            Code::Template => (
+                "{{ page.title   (in a theme template)",
+                "Fix the template at the line shown, or delete the override to use the built-in one.",
+            ),
+            Code::Assistant => (
+                "a multiple-choice question with 20 answers (2^20 combinations)",
+                "Split the question, or raise `max_combinations` (at most 100,000).",
+            ),
+            Code::BadAnchor => {
+                ("## Install {#step one}", "Use letters, digits, `-`, `_` and `.` in heading ids: `{#step-one}`.")
+            }
+            Code::Budget => (
+                "a 5 MB code block",
+                "Split it or move it to an attachment; it is shown without highlighting meanwhile.",
+            ),
+            Code::Collision => (
+                "content/tags/index.html next to the generated tag index",
+                "Rename the file or the tag so each address is published once.",
+            ),
+        };
+        Example { input, fix }
+    }
+
     /// One sentence for `pathbook explain` and the docs.
     pub fn summary(self) -> &'static str {
         match self {
@@ -367,6 +483,12 @@ impl fmt::Display for Code {
 pub struct Label {
     pub span: Span,
     pub message: String,
+}
+
+/// What `pathbook explain` shows under the summary.
+pub struct Example {
+    pub input: &'static str,
+    pub fix: &'static str,
 }
 
 /// A problem in the user's input, with where it is and what to do about it.
@@ -552,6 +674,9 @@ fn clamp(r: Range<usize>, text: &str) -> Range<usize> {
 /// The JSON object emitted per diagnostic by `--format json`.
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic {
+    /// Always `diagnostic` (the last line of `check --format json` is a `summary`).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
     pub code: &'static str,
     pub severity: Severity,
     pub file: String,
@@ -564,12 +689,22 @@ pub struct JsonDiagnostic {
     pub label: Option<String>,
     pub hint: Option<String>,
     pub notes: Vec<String>,
+    /// Other places the diagnostic points at ("established only here").
+    pub secondary: Vec<JsonLabel>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
 }
 
 impl JsonDiagnostic {
     pub fn new(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
         let loc = sources.locate(d.span);
         JsonDiagnostic {
+            kind: "diagnostic",
             code: d.code.as_str(),
             severity: d.severity,
             file: loc.file,
@@ -581,6 +716,11 @@ impl JsonDiagnostic {
             label: d.label.clone(),
             hint: d.hint.clone(),
             notes: d.notes.clone(),
+            secondary: d
+                .secondary
+                .iter()
+                .map(|l| JsonLabel { location: sources.locate(l.span), message: l.message.clone() })
+                .collect(),
         }
     }
 }

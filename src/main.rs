@@ -47,7 +47,12 @@ enum ColorChoice {
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Format {
     Human,
+    /// One JSON object per diagnostic, then a `summary` object.
     Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the files.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -75,7 +80,8 @@ enum Command {
     /// Validate the catalog and articles: shape, references, path simulation, content and graph
     /// checks. Prints every problem with file:line:col; exits 1 on errors.
     Check {
-        /// `human` (rustc-style) or `json` (one object per line).
+        /// `human` (rustc-style), `json` (one object per line, then a summary), `sarif`
+        /// (SARIF 2.1.0) or `github` (Actions annotations).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Treat warnings as errors.
@@ -153,8 +159,111 @@ enum Command {
         #[arg(long)]
         env: bool,
     },
-    /// Explain a diagnostic code, e.g. `pathbook explain PB011`.
-    Explain { code: String },
+    /// Explain a diagnostic code, e.g. `pathbook explain PB011`: what it means, an example that
+    /// triggers it, and the fix. Without a code, list them all.
+    Explain { code: Option<String> },
+    /// Start a knowledge base: book.toml, a small commented catalog, an article and the
+    /// catalog's JSON Schema. Refuses to overwrite anything.
+    Init {
+        /// The folder to create it in (default: the `--root` folder).
+        dir: Option<PathBuf>,
+    },
+    /// List what the catalog holds: ids, titles and, for paths, the declared outcome.
+    List {
+        /// What to list (default: everything).
+        #[arg(value_enum)]
+        kind: Option<ListKind>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ListKind {
+    Paths,
+    Blockers,
+    Prerequisites,
+    Components,
+    Facts,
+    Articles,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+fn indent_block(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// `pathbook list`: one line per item (or JSON), grouped by kind.
+fn list(cat: &pathbook::model::Catalog, kind: Option<ListKind>, format: ListFormat) -> String {
+    use pathbook::model::Outcome;
+    let want = |k: ListKind| kind.is_none_or(|x| x == k);
+    let mut groups: Vec<(&str, Vec<serde_json::Value>)> = Vec::new();
+    if want(ListKind::Paths) {
+        let items = cat
+            .paths
+            .iter()
+            .map(|p| {
+                let outcomes: Vec<&str> = p.outcome.iter().map(|c| c.expect.as_str()).collect();
+                let works = p.outcome.iter().any(|c| c.expect == Outcome::Supported);
+                serde_json::json!({ "id": p.id, "title": p.title, "outcome": outcomes.join("/"), "works": works })
+            })
+            .collect();
+        groups.push(("paths", items));
+    }
+    if want(ListKind::Blockers) {
+        let items = cat
+            .blockers
+            .iter()
+            .map(|b| serde_json::json!({ "id": b.id, "title": b.title, "severity": b.severity.as_str() }))
+            .collect();
+        groups.push(("blockers", items));
+    }
+    let plain = |id: &str, title: &str| serde_json::json!({ "id": id, "title": title });
+    if want(ListKind::Prerequisites) {
+        groups.push(("prerequisites", cat.prerequisites.iter().map(|p| plain(&p.id, &p.title)).collect()));
+    }
+    if want(ListKind::Components) {
+        groups.push(("components", cat.components.iter().map(|c| plain(&c.id, &c.title)).collect()));
+    }
+    if want(ListKind::Facts) {
+        groups.push(("facts", cat.facts.iter().map(|f| plain(&f.id, &f.title)).collect()));
+    }
+    if want(ListKind::Articles) {
+        groups.push(("articles", cat.articles.iter().map(|a| plain(&a.slug, &a.title)).collect()));
+    }
+    match format {
+        ListFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> =
+                groups.into_iter().map(|(k, v)| (k.to_string(), serde_json::Value::Array(v))).collect();
+            format!("{}\n", serde_json::Value::Object(map))
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            let many = groups.len() > 1;
+            for (k, items) in groups {
+                if many {
+                    out.push_str(&format!("{k} ({}):\n", items.len()));
+                }
+                let width = items.iter().filter_map(|i| i["id"].as_str()).map(str::len).max().unwrap_or(0);
+                for i in &items {
+                    let id = i["id"].as_str().unwrap_or_default();
+                    let title = i["title"].as_str().unwrap_or_default();
+                    let extra = i["outcome"]
+                        .as_str()
+                        .or(i["severity"].as_str())
+                        .map(|x| format!("  [{x}]"))
+                        .unwrap_or_default();
+                    out.push_str(&format!("{}{id:<width$}  {title}{extra}\n", if many { "  " } else { "" }));
+                }
+            }
+            out
+        }
+    }
 }
 
 fn parse_date(s: &str) -> Result<pathbook::model::Date, String> {
@@ -459,6 +568,16 @@ fn project_root(given: &std::path::Path) -> PathBuf {
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     cli.root = project_root(&cli.root);
     let overrides = Overrides { as_of: cli.as_of };
+    let needs_project = !matches!(cli.command, Command::Init { .. } | Command::Schema { .. } | Command::Explain { .. });
+    if needs_project && project_missing(&cli.root) {
+        // Not a located problem in a file: there is no file. Usage error, exit 2.
+        eprintln!(
+            "error: no `{}` in {}\n  = help: run pathbook in the project folder, pass `--root DIR`, or start one with `pathbook init`",
+            pathbook::config::CONFIG_FILE,
+            cli.root.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     match cli.command {
         Command::Check { format, deny_warnings } => {
             let project = Project::check_with(&cli.root, &overrides);
@@ -466,7 +585,24 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let items = &project.diags.items;
             match format {
                 Format::Json => {
-                    std::io::stdout().write_all(diag::render_json(items, &project.sources).as_bytes())?;
+                    let lines = pathbook::report::json_lines(items, &project.sources, &project.catalog);
+                    std::io::stdout().write_all(lines.as_bytes())?;
+                }
+                Format::Sarif => {
+                    let sarif = pathbook::report::sarif(items, &project.sources);
+                    std::io::stdout().write_all(serde_json::to_string_pretty(&sarif)?.as_bytes())?;
+                    println!();
+                }
+                Format::Github => {
+                    // File names relative to where the command runs (the repository root in
+                    // a workflow), so the annotations land on the right files.
+                    let prefix = std::env::current_dir()
+                        .ok()
+                        .and_then(|cwd| cwd.canonicalize().ok())
+                        .and_then(|cwd| project.root.strip_prefix(cwd).ok().map(|p| p.to_string_lossy().into_owned()))
+                        .unwrap_or_default();
+                    let lines = pathbook::report::github(items, &project.sources, &prefix);
+                    std::io::stdout().write_all(lines.as_bytes())?;
                 }
                 Format::Human => {
                     let mut err = std::io::stderr().lock();
@@ -567,9 +703,46 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { code } => match Code::parse(&code) {
+        Command::Init { dir } => {
+            let dir = dir.unwrap_or_else(|| cli.root.clone());
+            match pathbook::init::init(&dir) {
+                Ok(written) => {
+                    for f in &written {
+                        println!("wrote {}", f.display());
+                    }
+                    let shown = dir.display().to_string();
+                    let cd = if shown == "." { String::new() } else { format!("cd {shown} && ") };
+                    println!("next: {cd}pathbook serve   (live preview), or pathbook check / pathbook build");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::List { kind, format } => {
+            let project = Project::check_with(&cli.root, &overrides);
+            if project.config.is_none() || !project.rules_complete {
+                std::io::stderr().write_all(
+                    diag::render_human(&project.diags.items, &project.sources, style(cli.color)).as_bytes(),
+                )?;
+                return Ok(ExitCode::from(if project.config.is_none() { 2 } else { 1 }));
+            }
+            std::io::stdout().write_all(list(&project.catalog, kind, format).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: None } => {
+            for c in Code::ALL {
+                println!("{}  {}", c.as_str(), c.summary());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: Some(code) } => match Code::parse(&code) {
             Some(c) => {
                 println!("{}: {}", c.as_str(), c.summary());
+                let x = c.example();
+                println!("\nFor example:\n\n{}\n\nFix: {}", indent_block(x.input), x.fix);
                 Ok(ExitCode::SUCCESS)
             }
             None => {

@@ -94,6 +94,8 @@ pub struct Scan {
     pub bad_ids: Vec<(String, Range<usize>)>,
     /// Fenced code blocks too large to highlight, with where they start.
     pub large_code: Vec<(usize, Range<usize>)>,
+    /// `[text](target with spaces)`: Markdown shows it as text, not as a link.
+    pub spaced_links: Vec<Range<usize>>,
 }
 
 /// Ids that become attributes and URL fragments: letters, digits, `-`, `_` and `.`, so an id
@@ -209,7 +211,15 @@ pub fn scan(text: &str) -> Scan {
                     out.headings.push(Heading { level, text: text.trim().to_string(), id });
                 }
             }
-            Event::Text(t) | Event::Code(t) => {
+            Event::Text(t) => {
+                if let Some((_, _, h)) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+                if let Some(r) = spaced_link(text, range.clone()) {
+                    out.spaced_links.push(r);
+                }
+            }
+            Event::Code(t) => {
                 if let Some((_, _, h)) = heading.as_mut() {
                     h.push_str(&t);
                 }
@@ -231,6 +241,23 @@ pub fn scan(text: &str) -> Scan {
         }
     }
     out
+}
+
+/// In a run of plain text, `](target with spaces)` right after a `]`: the author meant a link
+/// (the target looks like a file, an anchor or a catalog reference), Markdown made it text.
+fn spaced_link(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let src = &text[range.clone()];
+    let open = match src.find("](") {
+        Some(i) => i + 1,
+        None if src.starts_with('(') && text[..range.start].ends_with(']') => 0,
+        None => return None,
+    };
+    let rest = &src[open + 1..];
+    let close = rest.find(')')?;
+    let target = &rest[..close];
+    let looks_like_link = target.contains(".md") || target.contains('#') || target.contains(':');
+    let spaced = target.trim().contains(char::is_whitespace);
+    (looks_like_link && spaced).then(|| range.start + open..range.start + open + close + 2)
 }
 
 pub fn level_num(level: HeadingLevel) -> u8 {
@@ -279,6 +306,16 @@ pub fn to_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_target_with_spaces_is_found_where_it_is_written() {
+        let text = "See [the apps](after.md#Runtimes and apps) and [x](https://example.com).\n\n`[a](b c.md)`\n";
+        let scan = scan(text);
+        assert_eq!(scan.spaced_links.len(), 1, "{:?}", scan.spaced_links);
+        assert_eq!(&text[scan.spaced_links[0].clone()], "(after.md#Runtimes and apps)");
+        // Plain prose in parentheses is not a link.
+        assert!(super::scan("A note [sic] (see below for more).").spaced_links.is_empty());
+    }
 
     #[test]
     fn slugs_and_unique_ids() {

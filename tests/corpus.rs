@@ -40,7 +40,13 @@ fn the_generated_corpus_checks_clean_and_builds() {
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
-    assert!(check.stdout.is_empty(), "no diagnostics at all: {}", String::from_utf8_lossy(&check.stdout));
+    // No diagnostics at all: the only line is the summary, and it counts what was checked.
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["type"], "summary");
+    assert_eq!((lines[0]["errors"].as_u64(), lines[0]["warnings"].as_u64()), (Some(0), Some(0)));
+    assert!(lines[0]["articles"].as_u64() >= Some(120), "{stdout}");
 
     let site = dir.path().join("site");
     let build = Command::new(common::BIN).arg("--root").arg(&kb).args(["build", "--out"]).arg(&site).output().unwrap();

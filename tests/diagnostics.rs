@@ -542,11 +542,18 @@ fn symlink_loop_is_reported() {
 }
 
 #[test]
-fn missing_book_toml() {
+fn missing_book_toml_is_a_usage_error_that_points_at_init() {
     let kb = base();
     kb.remove("book.toml");
-    let diags = assert_located_failure(&kb, "book.toml");
-    assert_eq!(diags[0].code, "PB020");
+    for command in [&["check"][..], &["check", "--format", "json"], &["build"], &["list"], &["plan", "--env", "x.yaml"]]
+    {
+        let out = kb.run(command);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: a usage error, as documented");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no `book.toml`") && err.contains("pathbook init"), "{command:?}: {err}");
+        assert!(!err.contains("-->"), "{command:?}: no snippet of a file that does not exist: {err}");
+    }
+    assert!(!kb.path().join("book").exists(), "nothing was written");
 }
 
 #[test]

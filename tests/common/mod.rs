@@ -88,11 +88,17 @@ impl Kb {
         let out = self.run(&["check", "--format", "json"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "pathbook panicked:\n{stderr}");
-        let diags = String::from_utf8_lossy(&out.stdout)
+        let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-            .map(Diag::from)
             .collect();
+        // The last line is always the summary, and its counts match the diagnostics.
+        let summary = lines.last().expect("a summary line");
+        assert_eq!(summary["type"], "summary", "{summary}");
+        let diags: Vec<Diag> = lines[..lines.len() - 1].iter().cloned().map(Diag::from).collect();
+        let errors = diags.iter().filter(|d| d.severity == "error").count() as u64;
+        assert_eq!(summary["errors"].as_u64(), Some(errors), "{summary}");
+        assert_eq!(summary["warnings"].as_u64(), Some(diags.len() as u64 - errors), "{summary}");
         (out.status.code().unwrap_or(-1), diags)
     }
 }

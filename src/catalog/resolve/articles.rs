@@ -52,6 +52,18 @@ impl Resolver<'_> {
             .map(|r| Span::new(file, base + r.start..base + r.end))
             .collect();
         self.markdown_findings(&scan, &spans);
+        for r in &scan.spaced_links {
+            self.err(
+                Diagnostic::warning(
+                    Code::BadLink,
+                    Span::new(file, base + r.start..base + r.end),
+                    "this link's target has spaces, so Markdown shows it as text, not a link",
+                )
+                .with_hint(
+                    "write the target without spaces (heading ids use `-`: `#runtimes-and-apps`), or wrap it in `<…>`",
+                ),
+            );
+        }
         for link in &scan.links {
             let span = Span::new(file, a.body_offset + link.range.start..a.body_offset + link.range.end);
             self.pending.push(Pending::ArticleLink {

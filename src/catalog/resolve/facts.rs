@@ -100,7 +100,6 @@ impl Resolver<'_> {
                 extended_ends: None,
             });
         }
-        self.version_order(o, c, &versions);
         for key in c.version_titles.keys() {
             if !versions.iter().any(|v| &v.id == key) {
                 self.err(
@@ -130,6 +129,7 @@ impl Resolver<'_> {
             versions[i].support_ends = l.support_ends.as_ref().and_then(|d| self.date(o, d));
             versions[i].extended_ends = l.extended_ends.as_ref().and_then(|d| self.date(o, d));
         }
+        self.version_order(o, c, &versions);
         versions
     }
 
@@ -137,7 +137,11 @@ impl Resolver<'_> {
     /// always a mistake that would make every `@>=` mean its opposite: say so once, at the list.
     fn version_order(&mut self, o: Origin, c: &RawComponent, versions: &[Version]) {
         let nums: Vec<f64> = versions.iter().filter_map(|v| v.id.parse::<f64>().ok()).collect();
-        if nums.len() == versions.len() && nums.len() > 1 && nums.windows(2).all(|w| w[0] > w[1]) {
+        let by_number = nums.len() == versions.len() && nums.len() > 1 && nums.windows(2).all(|w| w[0] > w[1]);
+        // Release dates say the same for names that are not numbers (`rtm`, `sp1`).
+        let dates: Vec<Date> = versions.iter().filter_map(|v| v.released).collect();
+        let by_date = dates.len() > 1 && dates.windows(2).all(|w| w[0] > w[1]);
+        if by_number || by_date {
             let at = c.versions.first().map_or_else(|| self.span(o, &c.id), |v| self.span(o, v));
             self.err(
                 Diagnostic::error(Code::Shape, at, format!("the versions of `{}` are listed newest first", c.id.value))
