@@ -234,3 +234,73 @@ fn the_assistant_answers_questions_and_tailors_the_runbook() {
     assert!(!prereqs.contains(&"unified-messaging-needs-desktop-experience"), "{prereqs:?}");
     b.screenshot("runbook-tailored.png");
 }
+
+#[test]
+fn the_search_page_counts_everything_groups_shared_steps_and_finds_ids_as_people_type_them() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    let page = |q: &str| format!("file://{}?q={q}", out.join("search.html").display());
+
+    // "KB951402" as one word finds the article that cites "KB 951402".
+    b.goto(&page("KB951402"));
+    b.wait_for("#search-page-results .search-count", 10);
+    let count = b.text(&b.find(".search-count").expect("a count"));
+    assert!(!count.starts_with("0 "), "{count}");
+
+    // "rollback" finds the steps' "Roll back" sections; one step shared by several paths is
+    // one result that says so, and the count is the real number, not a cap.
+    b.goto(&page("rollback"));
+    b.wait_for("#search-page-results li a", 10);
+    let titles: Vec<String> = b.find_all("#search-page-results .r-title").iter().map(|e| b.text(e)).collect();
+    let mut unique = titles.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), titles.len(), "no result twice: {titles:?}");
+    let shown = b.find_all("#search-page-results li").len();
+    let count = b.text(&b.find(".search-count").expect("a count"));
+    let total: usize = count.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(total >= shown && shown > 0, "{count} / {shown} shown");
+    // Kind, title and teaser are laid out apart, not one run of bold underlined text.
+    let kind = b.find("#search-page-results .r-kind").expect("a kind");
+    assert_eq!(
+        b.eval("return getComputedStyle(document.querySelector('#search-page-results .r-kind')).display"),
+        "block"
+    );
+    assert_ne!(
+        b.eval("return getComputedStyle(document.querySelector('#search-page-results .r-teaser')).fontWeight"),
+        "700"
+    );
+    assert!(!b.text(&kind).is_empty());
+    assert!(
+        !b.eval("return document.querySelector('#search-page-results').textContent.includes('`')").as_bool().unwrap()
+    );
+    b.screenshot("search-page.png");
+}
+
+#[test]
+fn the_404_page_works_under_a_sub_path_without_site_url() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = tower_http::services::ServeDir::new(&out)
+        .not_found_service(tower_http::services::ServeFile::new(out.join("404.html")));
+    let app = axum::Router::new().nest_service("/kb", site);
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    b.goto(&format!("http://127.0.0.1:{port}/kb/blockers/no-such-blocker.html"));
+    b.wait_for("h1", 10);
+    assert_eq!(b.eval("return document.querySelector('h1').textContent"), "Page not found");
+    // Styled (the style sheet is inlined), and every link finds the site under /kb/.
+    assert_ne!(b.eval("return getComputedStyle(document.querySelector('.topbar')).display"), "inline");
+    b.wait_until(10, "the links to point at the site root", |b| {
+        b.eval("return document.querySelector('a.button').getAttribute('href')") == "/kb/index.html"
+    });
+    let hrefs = b.eval("return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))");
+    for h in hrefs.as_array().unwrap().iter().map(|h| h.as_str().unwrap()) {
+        assert!(h.starts_with("/kb/") || h.starts_with('#') || h.starts_with("http"), "{h}");
+    }
+    b.wait_until(10, "the site's script to load", |b| b.find("#search-input").is_some());
+    b.screenshot("404-sub-path.png");
+}

@@ -1175,10 +1175,28 @@ impl Renderer<'_> {
     pub fn not_found_page(&self) -> Result<PageOut, String> {
         // Served for any missing URL, at any depth: links must be absolute to work, so they use
         // `site-url` when configured and fall back to the site root.
+        // Served for any missing URL, at any depth. With `site-url` the links are absolute.
+        // Without it they are relative (right when the file is opened from disk at the top of
+        // the site), the style sheet is inlined so the page is never unstyled, and a small
+        // script finds the site root among the address's ancestors and fixes the links.
         let mut ctx = self.context("404.html", "Page not found", "404", "", &[]);
-        let base = self.site.site_url.clone().unwrap_or_else(|| "/".to_string());
-        let base = if base.ends_with('/') { base } else { format!("{base}/") };
+        let base = match &self.site.site_url {
+            Some(u) => {
+                let path =
+                    u.split_once("://").map_or(u.as_str(), |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+                if path.ends_with('/') { path.to_string() } else { format!("{path}/") }
+            }
+            None => String::new(),
+        };
+        ctx.insert("probe_root", &self.site.site_url.is_none());
         ctx.insert("root", &base);
+        let css: String = self
+            .theme
+            .statics()
+            .filter(|(name, _)| *name == "style.css")
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).replace("</", "<\\/"))
+            .collect();
+        ctx.insert("inline_css", &css);
         self.render("404.html", "404.html".into(), &ctx)
     }
 

@@ -136,17 +136,43 @@
     return idx;
   }
 
-  function search(data, query, limit) {
+  /* What a support engineer types, widened to what the pages say: `KB951402` also as
+     `KB 951402` and `951402`, `rollback` also as `roll back` (and the reverse). */
+  var SYNONYMS = { rollback: "roll back", backout: "back out", failover: "fail over" };
+  function expand(query) {
+    var extra = [];
+    query.split(/\s+/).forEach(function (w) {
+      var m = /^([a-z]+)[-_]?(\d+)$/i.exec(w);
+      if (m) extra.push(m[1] + " " + m[2]);
+      var key = w.toLowerCase();
+      if (SYNONYMS[key]) extra.push(SYNONYMS[key]);
+    });
+    Object.keys(SYNONYMS).forEach(function (k) {
+      if (query.toLowerCase().indexOf(SYNONYMS[k]) >= 0) extra.push(k);
+    });
+    return extra.length ? query + " " + extra.join(" ") : query;
+  }
+
+  /* Every match, best first; one step that several paths share is one result that says so. */
+  function search(data, query) {
     var results = [];
+    var q = expand(query);
     data.loaded.forEach(function (shard) {
-      var hits = shard.idx.search(query, { fields: { title: { boost: 3 }, body: { boost: 1 } }, bool: "OR", expand: true });
+      var hits = shard.idx.search(q, { fields: { title: { boost: 3 }, body: { boost: 1 } }, bool: "OR", expand: true });
       hits.forEach(function (h) {
         var d = shard.docs[Number(h.ref)];
-        results.push({ title: d[0], url: d[1], kind: d[2], teaser: d[3], score: h.score * (KIND_WEIGHT[d[2]] || 1) });
+        results.push({ title: d[0], url: d[1], kind: d[2], teaser: (d[3] || "").replace(/`/g, ""), score: h.score * (KIND_WEIGHT[d[2]] || 1), also: 0 });
       });
     });
     results.sort(function (a, b) { return b.score - a.score; });
-    return results.slice(0, limit);
+    var seen = {};
+    return results.filter(function (r) {
+      if (r.kind !== "step") return true;
+      var key = r.title + "\u0000" + r.teaser;
+      if (seen[key]) { seen[key].also += 1; return false; }
+      seen[key] = r;
+      return true;
+    });
   }
 
   function resultLink(r, withTeaser) {
@@ -167,6 +193,12 @@
       t.textContent = r.teaser;
       a.appendChild(t);
     }
+    if (r.also) {
+      var also = document.createElement("span");
+      also.className = "r-also";
+      also.textContent = "The same step is in " + r.also + " other path" + (r.also === 1 ? "" : "s") + ".";
+      a.appendChild(also);
+    }
     return a;
   }
 
@@ -186,7 +218,7 @@
     if (!query.trim()) { box.hidden = true; box.textContent = ""; return; }
     loadIndex().then(function (data) {
       if (input.value !== query) { return; }
-      var results = search(data, query, 10);
+      var results = search(data, query).slice(0, 10);
       box.textContent = "";
       selected = -1;
       if (!results.length) {
@@ -242,16 +274,20 @@
     pageInput.value = q;
     if (q) {
       loadIndex().then(function (data) {
-        var results = search(data, q, 50);
+        var all = search(data, q);
+        var results = all.slice(0, 100);
         var heading = document.createElement("p");
-        heading.className = "muted";
-        heading.textContent = results.length + " result" + (results.length === 1 ? "" : "s") + " for “" + q + "”";
+        heading.className = "muted search-count";
+        heading.textContent = all.length + " result" + (all.length === 1 ? "" : "s") + " for “" + q + "”" +
+          (all.length > results.length ? ", the best " + results.length + " shown" : "");
         pageResults.appendChild(heading);
-        var list = document.createElement("ul");
-        list.className = "link-list";
+        var list = document.createElement("ol");
+        list.className = "search-page-results";
         results.forEach(function (r) {
           var li = document.createElement("li");
-          li.appendChild(resultLink(r, true));
+          var a = resultLink(r, true);
+          a.removeAttribute("role");
+          li.appendChild(a);
           list.appendChild(li);
         });
         pageResults.appendChild(list);
