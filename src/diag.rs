@@ -653,7 +653,9 @@ fn report<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Vec<Group<'a>> {
                 .line_start(first_line)
                 .fold(true)
                 .annotation(
-                    AnnotationKind::Context.span(r.start - window.start..r.end - window.start).label(l.message.as_str()),
+                    AnnotationKind::Context
+                        .span(r.start - window.start..r.end - window.start)
+                        .label(l.message.as_str()),
                 ),
         );
     }

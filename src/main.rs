@@ -490,41 +490,46 @@ fn plan(
             Ok((pathbook::render::highlight::Highlighter::new(), state))
         };
     let paper = if paper == Paper::Letter { "letter" } else { "A4" };
-    let bytes = match format {
+    // JSON and the host report are one document; runbooks, one per host, are streamed.
+    match format {
         PlanFormat::Json => {
             let mut json = serde_json::json!({ "hosts": assessments });
             if chosen.is_some() {
                 json["runbooks"] = serde_json::Value::Array(runbooks_json);
             }
-            serde_json::to_string_pretty(&json)?.into_bytes()
+            write_out(output.as_deref(), serde_json::to_string_pretty(&json)?.as_bytes())?;
         }
         PlanFormat::Text => {
-            let mut text: String = refused.iter().map(|r| format!("{}\n", r.text)).collect();
-            text.push_str(&pathbook::plan::report_text(&assessments));
-            if !specs.is_empty() {
-                let (hl, state) = renderer_parts()?;
-                let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
-                for spec in &specs {
-                    text.push_str(&markdown(&renderer.runbook_vm(spec, "", "")));
-                    text.push('\n');
+            let parts = if specs.is_empty() { None } else { Some(renderer_parts()?) };
+            stream_out(output.as_deref(), &mut |w| {
+                let io = |e: std::io::Error| e.to_string();
+                for r in &refused {
+                    writeln!(w, "{}", r.text).map_err(io)?;
                 }
-            }
-            text.into_bytes()
+                w.write_all(pathbook::plan::report_text(&assessments).as_bytes()).map_err(io)?;
+                if let Some((hl, state)) = &parts {
+                    let renderer = pathbook::render::Renderer::new(cat, hl, state);
+                    for spec in &specs {
+                        writeln!(w, "{}", markdown(&renderer.runbook_vm(spec, "", ""))).map_err(io)?;
+                    }
+                }
+                Ok(())
+            })?;
         }
         PlanFormat::Html => {
             let (hl, state) = renderer_parts()?;
             let renderer = pathbook::render::Renderer::new(cat, &hl, &state);
             if specs.is_empty() {
-                renderer
+                let page = renderer
                     .plan_report(&assessments, environment.target.as_ref(), &refused)
-                    .map_err(anyhow::Error::msg)?
-                    .into_bytes()
+                    .map_err(anyhow::Error::msg)?;
+                write_out(output.as_deref(), page.as_bytes())?;
             } else {
-                renderer.runbooks_standalone(&specs, paper, &refused).map_err(anyhow::Error::msg)?.into_bytes()
+                // Thousands of hosts make a page of hundreds of megabytes: stream it.
+                stream_out(output.as_deref(), &mut |w| renderer.write_runbooks_standalone(&specs, paper, &refused, w))?;
             }
         }
-    };
-    write_out(output.as_deref(), &bytes)?;
+    }
     if !refused.is_empty() {
         // Said on stderr too when the report went to a file or a pipe, so whoever ran the
         // command sees it.
@@ -548,6 +553,37 @@ fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<(
     match output {
         Some(p) => std::fs::write(p, bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display())),
         None => Ok(std::io::stdout().write_all(bytes)?),
+    }
+}
+
+/// Writes what `write` produces as it produces it: to standard output, or to a temporary file
+/// beside `output` that replaces it only when complete (a failure leaves no half-written file).
+fn stream_out(
+    output: Option<&std::path::Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), String>,
+) -> anyhow::Result<()> {
+    match output {
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out).map_err(anyhow::Error::msg)?;
+            Ok(out.flush()?)
+        }
+        Some(p) => {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp =
+                tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            let mut out = std::io::BufWriter::new(tmp);
+            write(&mut out).map_err(anyhow::Error::msg)?;
+            let tmp = out.into_inner().map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            // A temporary file is private; the report is not: the mode of the file it
+            // replaces, else what a plain write would give.
+            let mode = std::fs::metadata(p)
+                .map(|m| m.permissions())
+                .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o644));
+            std::fs::set_permissions(tmp.path(), mode).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            tmp.persist(p).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            Ok(())
+        }
     }
 }
 

@@ -385,3 +385,39 @@ fn environment_files_get_located_diagnostics() {
     let out = plan(&dir.path().join("missing.yaml"), &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Hundreds of tailored runbooks are streamed into the file as they are rendered: every host
+/// gets its runbook, in the environment's order, the file is readable like any other, and no
+/// temporary file is left beside it.
+#[test]
+fn many_tailored_runbooks_stream_into_one_file_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env.yaml");
+    let mut yaml = format!("target: {TARGET}\nhosts:\n");
+    for i in 0..150 {
+        let role = if i % 2 == 0 { "mailbox, mailbox-databases" } else { "hub-transport" };
+        yaml.push_str(&format!(
+            "  - id: srv-{i:03}\n    components: [exchange-2007@sp1, windows-server@2003, powershell, domain-member, {role}]\n"
+        ));
+    }
+    std::fs::write(&env, yaml).unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let file = out_dir.join("runbooks.html");
+    let out = plan(&env, &["--path", "new-server-move-mailbox", "--format", "html", "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // "Tailored for: srv-007: exchange-2007@sp1, …" — the host of each runbook, in file order.
+    let hosts: Vec<String> = texts(&html, ".rb-env")
+        .iter()
+        .filter_map(|t| {
+            t.split_whitespace().find(|w| w.starts_with("srv-")).map(|w| w.trim_end_matches(':').to_string())
+        })
+        .collect();
+    let expected: Vec<String> = (0..150).map(|i| format!("srv-{i:03}")).collect();
+    assert_eq!(hosts, expected, "one runbook per host, in the environment's order");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "no temporary file left");
+}

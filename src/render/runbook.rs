@@ -424,23 +424,53 @@ impl Renderer<'_> {
         paper: &str,
         refused: &[crate::plan::Refusal],
     ) -> Result<String, String> {
+        let mut out = Vec::new();
+        self.write_runbooks_standalone(specs, paper, refused, &mut out)?;
+        String::from_utf8(out).map_err(|e| e.to_string())
+    }
+
+    /// [`Renderer::runbooks_standalone`], written as it is rendered: the head and the contents,
+    /// then the runbooks a batch at a time (rendered in parallel, written in order), then the
+    /// end. Memory stays at one batch, whatever the number of hosts.
+    pub fn write_runbooks_standalone(
+        &self,
+        specs: &[Spec],
+        paper: &str,
+        refused: &[crate::plan::Refusal],
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), String> {
+        use rayon::prelude::*;
+        const BATCH: usize = 64;
         let cat = self.cat;
         let Some(first) = specs.first() else { return Err("no runbook to print".into()) };
         let p = &cat.paths[first.path.idx()];
         let root =
             self.site.site_url.as_deref().map(|u| if u.ends_with('/') { u.to_string() } else { format!("{u}/") });
-        let vms: Vec<RunbookVm> = specs
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let prefix = if specs.len() > 1 { format!("rb{}--", i + 1) } else { String::new() };
-                self.runbook_vm(spec, root.as_deref().unwrap_or(""), &prefix)
-            })
-            .collect();
+        let prefix = |i: usize| if specs.len() > 1 { format!("rb{}--", i + 1) } else { String::new() };
         let title = match &first.environment {
             Some(_) => format!("Runbook: {} (tailored)", p.title),
             None => format!("Runbook: {}", p.title),
         };
+        #[derive(Serialize)]
+        struct ContentsVm {
+            prefix: String,
+            title: String,
+            environment: Option<String>,
+            badge: Badge,
+        }
+        let contents: Vec<ContentsVm> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let path = &cat.paths[spec.path.idx()];
+                ContentsVm {
+                    prefix: prefix(i),
+                    title: path.title.clone(),
+                    environment: spec.environment.clone(),
+                    badge: path_badge(path),
+                }
+            })
+            .collect();
         let mut ctx = self.context("runbook.html", &title, "runbook", &p.summary, &[]);
         let mut css = String::new();
         for (name, bytes) in self.theme.statics() {
@@ -449,17 +479,44 @@ impl Renderer<'_> {
             }
         }
         css.push_str(&self.hl.css());
-        ctx.insert("runbooks", &vms);
+        ctx.insert("contents", &contents);
+        ctx.insert("several", &(specs.len() > 1));
         ctx.insert("refused", refused);
         ctx.insert("standalone", &true);
         ctx.insert("inline_css", &css.replace("</", "<\\/"));
         ctx.insert("page_css", &page_css(&title, paper));
-        let html = self
-            .render("runbook.html", "runbook.html".into(), &ctx)
-            .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())?;
-        let html = if root.is_some() { html } else { unlink_relative(&html) };
-        // A runbook file is handed around and opened anywhere: nothing in it runs.
-        Ok(crate::pdf::without_scripts(&html))
+        // A runbook file is handed around and opened anywhere: nothing in it runs, and links
+        // that would lead nowhere next to the file are plain text.
+        let finish = |html: String| if root.is_some() { html } else { unlink_relative(&html) };
+        // The runbooks need the site, not the head's style sheet and contents: a small context.
+        let mut body_ctx = self.context("runbook.html", &title, "runbook", &p.summary, &[]);
+        body_ctx.insert("standalone", &true);
+        let chunk = |ctx: &mut tera::Context, part: &str| -> Result<String, String> {
+            ctx.insert("chunk", part);
+            self.render("runbook.html", "runbook.html".into(), ctx)
+                .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+        };
+        let io = |e: std::io::Error| e.to_string();
+        let head = chunk(&mut ctx, "head")?;
+        out.write_all(crate::pdf::without_scripts(&finish(head)).as_bytes()).map_err(io)?;
+        for (b, batch) in specs.chunks(BATCH).enumerate() {
+            let parts: Vec<Result<String, String>> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(j, spec)| {
+                    let vm = self.runbook_vm(spec, root.as_deref().unwrap_or(""), &prefix(b * BATCH + j));
+                    let mut c = body_ctx.clone();
+                    c.insert("runbooks", &[vm]);
+                    chunk(&mut c, "body").map(&finish)
+                })
+                .collect();
+            for part in parts {
+                out.write_all(part?.as_bytes()).map_err(io)?;
+            }
+        }
+        let tail = chunk(&mut ctx, "tail")?;
+        out.write_all(finish(tail).as_bytes()).map_err(io)?;
+        Ok(())
     }
 }
 
