@@ -373,6 +373,16 @@ impl Renderer<'_> {
         crate::revision::short_hash(h)
     }
 
+    /// The bottom line of every printed page: which catalog and day it came from, and for a
+    /// tailored runbook which host.
+    fn printed_from(&self, host: Option<&str>) -> String {
+        let mut s = format!("catalog {} · {}", self.site.revision, self.site.generated);
+        if let Some(h) = host {
+            s.push_str(&format!(" · for {h}"));
+        }
+        s
+    }
+
     /// `runbooks/<id>.html`.
     pub fn runbook_page(&self, i: usize) -> Result<super::pages::PageOut, String> {
         let cat = self.cat;
@@ -385,7 +395,8 @@ impl Renderer<'_> {
         ctx.insert("runbooks", &vec![vm]);
         ctx.insert("standalone", &false);
         ctx.insert("inline_css", "");
-        ctx.insert("page_css", &page_css(&title, "A4"));
+        let warning = p.is_anti_path().then_some("Documented failure — do not run");
+        ctx.insert("page_css", &page_css(&title, "A4", &self.printed_from(None), warning));
         self.render("runbook.html", path, &ctx)
     }
 
@@ -405,7 +416,10 @@ impl Renderer<'_> {
         ctx.insert("runbooks", &vms);
         ctx.insert("standalone", &false);
         ctx.insert("inline_css", "");
-        ctx.insert("page_css", &page_css(&format!("{} — runbooks", self.site.title), "A4"));
+        ctx.insert(
+            "page_css",
+            &page_css(&format!("{} — runbooks", self.site.title), "A4", &self.printed_from(None), None),
+        );
         self.render("runbook.html", path, &ctx)
     }
 
@@ -484,7 +498,9 @@ impl Renderer<'_> {
         ctx.insert("refused", refused);
         ctx.insert("standalone", &true);
         ctx.insert("inline_css", &css.replace("</", "<\\/"));
-        ctx.insert("page_css", &page_css(&title, paper));
+        let host = first.environment.as_deref().filter(|_| specs.len() == 1).map(|e| e.split(": ").next().unwrap_or(e));
+        let warning = (specs.len() == 1 && p.is_anti_path()).then_some("Documented failure — do not run");
+        ctx.insert("page_css", &page_css(&title, paper, &self.printed_from(host), warning));
         // A runbook file is handed around and opened anywhere: nothing in it runs, and links
         // that would lead nowhere next to the file are plain text.
         let finish = |html: String| if root.is_some() { html } else { unlink_relative(&html) };
@@ -550,16 +566,27 @@ fn unlink_relative(html: &str) -> String {
 }
 
 /// `@page` rules: paper size, margins, running header and page numbers (CSS paged media).
-pub fn page_css(title: &str, paper: &str) -> String {
+/// The printed page: paper size, and on every page the title (top left), what it was made
+/// from (bottom left: `footer`, e.g. the catalog revision, date and host) and the page number;
+/// for a path that fails, a warning top right on every page, not only the first.
+pub fn page_css(title: &str, paper: &str, footer: &str, warning: Option<&str>) -> String {
     let size = match paper.to_ascii_lowercase().as_str() {
         "letter" => "letter",
         _ => "A4",
     };
+    let warn = warning.map_or(String::new(), |w| {
+        format!(
+            "@top-right {{ content: \"{}\"; font: 700 8pt system-ui, sans-serif; color: #8c1d13; }} ",
+            css_string(w)
+        )
+    });
     format!(
         "@page {{ size: {size}; margin: 16mm 14mm 18mm; \
-         @top-left {{ content: \"{}\"; font: 8pt system-ui, sans-serif; color: #444; }} \
+         @top-left {{ content: \"{}\"; font: 8pt system-ui, sans-serif; color: #444; }} {warn}\
+         @bottom-left {{ content: \"{}\"; font: 8pt system-ui, sans-serif; color: #444; }} \
          @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); font: 8pt system-ui, sans-serif; color: #444; }} }}",
-        css_string(title)
+        css_string(title),
+        css_string(footer)
     )
 }
 
