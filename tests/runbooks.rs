@@ -290,6 +290,20 @@ fn runbooks_print_to_pdf_on_a4_and_letter_with_nothing_cut_off() {
                 }
             }
             assert!(all.contains("Page1of"), "{} {paper}: page numbers in the running footer", path.id);
+            // Every page says which catalog it came from, and a failing path says so on every
+            // page, not only the first.
+            let pages = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+            let text = String::from_utf8_lossy(&pages.stdout).into_owned();
+            for (n, page) in text.split('\u{c}').filter(|p| !p.trim().is_empty()).enumerate() {
+                assert!(page.contains("catalog "), "{} {paper}: page {} has no catalog revision", path.id, n + 1);
+                assert_eq!(
+                    page.contains("do not run"),
+                    path.is_anti_path(),
+                    "{} {paper}: page {}: the warning follows the path's outcome",
+                    path.id,
+                    n + 1
+                );
+            }
             if paper == "a4" {
                 let prefix = artifacts.join(&path.id);
                 let o = Command::new("pdftoppm").args(["-png", "-r", "50"]).arg(&pdf).arg(&prefix).output().unwrap();
