@@ -133,6 +133,7 @@ impl Highlighter {
             None => escape_html(code),
         };
         let label_attr = if label.is_empty() { String::new() } else { format!(" data-label=\"{label}\"") };
+        let inner = wrap_lines(&inner);
         format!("<pre class=\"code\" data-lang=\"{lang_attr}\"{label_attr}><code>{inner}</code></pre>\n")
     }
 
@@ -159,6 +160,52 @@ impl Highlighter {
 }
 
 /// The page's own code-block colours decide the background; themes only colour tokens.
+/// Puts each source line in `<span class="ln">`, closing the highlighter's open spans at the
+/// end of a line and reopening them on the next, so a printed runbook can indent the
+/// continuation of a wrapped line (it then never reads as a new command). The newline stays
+/// after the line's span, so copied text is unchanged. `html` is the highlighter's own
+/// output (or escaped text): only `<span …>`, `</span>`, text and newlines.
+fn wrap_lines(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut open: Vec<&str> = Vec::new();
+    out.push_str("<span class=\"ln\">");
+    let mut rest = html;
+    while let Some(i) = rest.find(['<', '\n']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix("</span>") {
+            out.push_str("</span>");
+            open.pop();
+            rest = after;
+        } else if rest.starts_with("<span") {
+            let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            out.push_str(&rest[..end]);
+            open.push(&rest[..end]);
+            rest = &rest[end..];
+        } else if let Some(after) = rest.strip_prefix('\n') {
+            out.push_str(&"</span>".repeat(open.len()));
+            out.push_str("</span>\n");
+            rest = after;
+            // What follows the last newline only closes spans already closed above.
+            if rest.trim_start_matches("</span>").is_empty() {
+                return out;
+            }
+            out.push_str("<span class=\"ln\">");
+            for tag in &open {
+                out.push_str(tag);
+            }
+        } else {
+            // Any other `<` cannot come from the highlighter or the escaper; keep it as is.
+            out.push('<');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out.push_str(&"</span>".repeat(open.len()));
+    out.push_str("</span>");
+    out
+}
+
 fn strip_backgrounds(css: &str) -> String {
     css.lines().filter(|l| !l.trim_start().starts_with("background-color")).collect::<Vec<_>>().join("\n")
 }
@@ -228,6 +275,28 @@ mod tests {
         let a = h.block("powershell", "Get-Date\n");
         let b = h.block("powershell", "Get-Date\n");
         assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn each_line_is_wrapped_with_its_spans_closed_and_reopened() {
+        let h = Highlighter::new();
+        let html = h.block("powershell", "Get-Mailbox -Server EX1 |\n  Move-Mailbox -TargetDatabase \"DB 2\"\n");
+        let code = html.split("<code>").nth(1).and_then(|c| c.split("</code>").next()).unwrap();
+        assert_eq!(code.matches("<span").count(), code.matches("</span>").count(), "{code}");
+        assert_eq!(code.matches("<span class=\"ln\">").count(), 2, "{code}");
+        // The text, tags removed and entities kept, is exactly the source.
+        let mut text = String::new();
+        let mut inside = false;
+        for c in code.chars() {
+            match c {
+                '<' => inside = true,
+                '>' => inside = false,
+                _ if !inside => text.push(c),
+                _ => {}
+            }
+        }
+        assert_eq!(text, "Get-Mailbox -Server EX1 |\n  Move-Mailbox -TargetDatabase &quot;DB 2&quot;\n");
+        assert_eq!(super::wrap_lines("a\nb"), "<span class=\"ln\">a</span>\n<span class=\"ln\">b</span>");
     }
 
     #[test]
