@@ -483,6 +483,12 @@ const LIVE_JS: &str = r#"(function () {
     head.style.cssText = "font:600 1.1rem system-ui,sans-serif;margin-bottom:1rem;color:#ff8a80";
     head.textContent = errors.length + " error" + (errors.length === 1 ? "" : "s") +
       " — the last good version of the site is still served. Fix the source and it reloads by itself.";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Dismiss (Esc)";
+    close.style.cssText = "float:right;font:600 .9rem system-ui,sans-serif;background:#2b313c;color:#f2f4f8;border:1px solid #4a5363;border-radius:6px;padding:.3rem .7rem;cursor:pointer";
+    close.addEventListener("click", clear);
+    overlay.appendChild(close);
     overlay.appendChild(head);
     errors.forEach(function (e) {
       var box = document.createElement("div");
@@ -497,14 +503,23 @@ const LIVE_JS: &str = r#"(function () {
       where.textContent = e.file + ":" + e.line + ":" + e.column;
       var pre = document.createElement("pre");
       pre.style.cssText = "white-space:pre-wrap;margin:.6rem 0 0;color:#e2e7ee";
-      pre.textContent = e.rendered;
+      // The terminal's text starts with the message and the location shown just above:
+      // keep only the snippet and the help under them, so nothing is said twice.
+      var lines = e.rendered.split("\n");
+      var from = lines.length > 1 && lines[1].indexOf("-->") >= 0 ? 2 : 1;
+      pre.textContent = lines.slice(from).join("\n");
       box.appendChild(title);
       box.appendChild(where);
       box.appendChild(pre);
       overlay.appendChild(box);
     });
     document.body.appendChild(overlay);
+    close.focus();
   }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && overlay) { clear(); }
+  });
 
   function connect() {
     var es = new EventSource("/__pathbook/events");

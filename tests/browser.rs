@@ -135,6 +135,15 @@ fn an_open_page_reloads_itself_after_an_edit_and_shows_errors_over_the_page() {
     let overlay = b.wait_for("#pathbook-overlay .pathbook-location", 10);
     assert!(b.text(&overlay).starts_with("content/choosing-a-path.md:"), "{}", b.text(&overlay));
     b.screenshot("serve-overlay.png");
+    // Each error is said once (message, location, then the snippet), and the overlay can be
+    // dismissed to look at the page under it.
+    let said = b.eval("return document.getElementById('pathbook-overlay').textContent");
+    let said = said.as_str().unwrap();
+    let boxes = b.find_all("#pathbook-overlay .pathbook-error").len();
+    assert!(boxes >= 1);
+    assert_eq!(said.matches("error[").count(), boxes, "{said}");
+    b.keys("\u{e00c}");
+    b.wait_until(5, "Escape to dismiss the overlay", |b| b.find("#pathbook-overlay").is_none());
     kb.edit("content/choosing-a-path.md", "[Why](blocker:no-such-blocker)", "[Why](in-place-upgrade-story.md)");
     b.wait_until(10, "the overlay to go", |b| b.find("#pathbook-overlay").is_none() && b.find("h1").is_some());
 }
