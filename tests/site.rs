@@ -205,8 +205,13 @@ fn referenced_by_lists_what_links_here() {
 fn highlighted_code_and_search_index() {
     let (_dir, out) = built_shipped();
     let page = std::fs::read_to_string(out.join("articles/prerequisites-by-role.html")).unwrap();
-    assert!(page.contains("<pre class=\"code\" data-lang=\"powershell\" data-label=\"PowerShell\">"));
+    // ServerManagerCmd is a console tool: its blocks are labelled and coloured as cmd, so
+    // feature names like `Web-Server` are not split into "operators".
+    assert!(page.contains("<pre class=\"code\" data-lang=\"cmd\" data-label=\"cmd\">"));
+    assert!(!page.contains("data-lang=\"powershell\""), "no ServerManagerCmd block labelled PowerShell");
     assert!(page.contains("<pre class=\"code\" data-lang=\"xml\" data-label=\"XML\">"));
+    let blocker = std::fs::read_to_string(out.join("blockers/powershell-blocks-os-upgrade.html")).unwrap();
+    assert!(blocker.contains("<pre class=\"code\" data-lang=\"powershell\" data-label=\"PowerShell\">"));
     assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
     let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
