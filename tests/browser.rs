@@ -313,3 +313,34 @@ fn the_404_page_works_under_a_sub_path_without_site_url() {
     b.wait_until(10, "the site's script to load", |b| b.find("#search-input").is_some());
     b.screenshot("404-sub-path.png");
 }
+
+#[test]
+fn the_404_page_never_takes_its_links_or_script_from_another_site() {
+    let Some(b) = Browser::start() else { return };
+    let (_dir, out) = build_site();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = tower_http::services::ServeDir::new(&out)
+        .not_found_service(tower_http::services::ServeFile::new(out.join("404.html")));
+    rt.spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(site)).await });
+    // Another site that answers anything, to any origin.
+    let other = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let other_port = other.local_addr().unwrap().port();
+    let evil = axum::Router::new().fallback(|| async { ([("access-control-allow-origin", "*")], "alert(1)") });
+    rt.spawn(async move { axum::serve(other, evil).await });
+    // A protocol-relative path: a naive "parent folder" of it is the other site.
+    b.goto(&format!("http://127.0.0.1:{port}//127.0.0.1:{other_port}/x/nope.html"));
+    b.wait_for("h1", 10);
+    b.wait_until(10, "the links to be fixed", |b| {
+        b.eval("return document.querySelector('a.button').getAttribute('href')")
+            .as_str()
+            .is_some_and(|h| h.starts_with('/'))
+    });
+    let srcs = b.eval(
+        "return Array.from(document.querySelectorAll('a[href], script[src]')).map(e => e.href || e.src).filter(u => u.startsWith('http'))",
+    );
+    for u in srcs.as_array().unwrap().iter().map(|u| u.as_str().unwrap()) {
+        assert!(u.starts_with(&format!("http://127.0.0.1:{port}/")), "{u} leaves the site");
+    }
+}
