@@ -286,17 +286,27 @@ fn the_search_page_counts_everything_groups_shared_steps_and_finds_ids_as_people
     b.screenshot("search-page.png");
 }
 
+/// Serves the built site as a static web server would (its 404 page for anything missing),
+/// under `sub_path` or at the root; the runtime must outlive the test's requests.
+fn serve_with_404(out: &std::path::Path, sub_path: Option<&str>) -> (tokio::runtime::Runtime, u16) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = tower_http::services::ServeDir::new(out)
+        .not_found_service(tower_http::services::ServeFile::new(out.join("404.html")));
+    let app = match sub_path {
+        Some(p) => axum::Router::new().nest_service(p, site),
+        None => axum::Router::new().fallback_service(site),
+    };
+    rt.spawn(async move { axum::serve(listener, app).await });
+    (rt, port)
+}
+
 #[test]
 fn the_404_page_works_under_a_sub_path_without_site_url() {
     let Some(b) = Browser::start() else { return };
     let (_dir, out) = build_site();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let site = tower_http::services::ServeDir::new(&out)
-        .not_found_service(tower_http::services::ServeFile::new(out.join("404.html")));
-    let app = axum::Router::new().nest_service("/kb", site);
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let (_rt, port) = serve_with_404(&out, Some("/kb"));
 
     b.goto(&format!("http://127.0.0.1:{port}/kb/blockers/no-such-blocker.html"));
     b.wait_for("h1", 10);
@@ -318,12 +328,7 @@ fn the_404_page_works_under_a_sub_path_without_site_url() {
 fn the_404_page_never_takes_its_links_or_script_from_another_site() {
     let Some(b) = Browser::start() else { return };
     let (_dir, out) = build_site();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let site = tower_http::services::ServeDir::new(&out)
-        .not_found_service(tower_http::services::ServeFile::new(out.join("404.html")));
-    rt.spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(site)).await });
+    let (rt, port) = serve_with_404(&out, None);
     // Another site that answers anything, to any origin.
     let other = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let other_port = other.local_addr().unwrap().port();
