@@ -171,6 +171,10 @@ pub(crate) struct Resolver<'a> {
     /// Named conditions as written, resolved on first use (they may refer to each other).
     named_raw: Vec<(Origin, S)>,
     named_state: Vec<NamedState>,
+    /// The last answer of [`Resolver::sub`]'s "is this value the source text verbatim?": asked
+    /// once per atom of a condition, it compared the whole text each time (a 2 MB condition
+    /// spent minutes in `memcmp`).
+    verbatim: std::cell::Cell<Option<(Span, usize, usize, bool)>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -236,6 +240,7 @@ impl<'a> Resolver<'a> {
             roles_declared: Vec::new(),
             named_raw: Vec::new(),
             named_state: Vec::new(),
+            verbatim: std::cell::Cell::new(None),
         }
     }
 
@@ -252,11 +257,16 @@ impl<'a> Resolver<'a> {
 
     /// Maps a range inside a string value to the file, when the value is written verbatim.
     fn sub(&self, span: Span, value: &str, range: std::ops::Range<usize>) -> Span {
-        if (span.end - span.start) as usize == value.len() && self.sources.text(span) == value {
-            span.slice(range)
-        } else {
-            span
-        }
+        let key = (span, value.as_ptr() as usize, value.len());
+        let verbatim = match self.verbatim.get() {
+            Some((s, p, l, v)) if (s, p, l) == key => v,
+            _ => {
+                let v = (span.end - span.start) as usize == value.len() && self.sources.text(span) == value;
+                self.verbatim.set(Some((key.0, key.1, key.2, v)));
+                v
+            }
+        };
+        if verbatim { span.slice(range) } else { span }
     }
 
     fn error_count(&self) -> usize {
