@@ -901,6 +901,8 @@ pub struct Cell {
     /// Blockers a path that works deals with on the way: cleared before they fire, or broke
     /// something that a later step repaired.
     pub handled: Vec<BlockerIdx>,
+    /// No real host is in the cell: the catalog's constraints rule out its state.
+    pub impossible: bool,
 }
 
 impl Cell {
@@ -911,7 +913,7 @@ impl Cell {
         let why = violated_constraints(cat, host)
             .first()
             .map_or_else(|| "a part without its parent".to_string(), |k| k.why.clone());
-        Some(Cell { note: Some(format!("No such host: {why}")), ..Cell::default() })
+        Some(Cell { note: Some(format!("No such host: {why}")), impossible: true, ..Cell::default() })
     }
 }
 
@@ -1058,5 +1060,6 @@ fn action_cell(cat: &Catalog, action: &Action, via: Option<MethodIdx>, host: &Ho
         prerequisites: verdict.unmet,
         warnings: verdict.warnings,
         handled: Vec::new(),
+        impossible: false,
     }
 }

@@ -101,13 +101,7 @@ impl Renderer<'_> {
         refused: &[crate::plan::Refusal],
     ) -> Result<String, String> {
         let mut ctx = self.context("plan.html", "Upgrade plan", "plan", "", &[]);
-        let mut css = String::new();
-        for (name, bytes) in self.theme.statics() {
-            if name == "style.css" {
-                css.push_str(&String::from_utf8_lossy(bytes));
-            }
-        }
-        ctx.insert("inline_css", &css.replace("</", "<\\/"));
+        ctx.insert("inline_css", &self.inline_css(false));
         ctx.insert("hosts", hosts);
         ctx.insert("refused", refused);
         ctx.insert("target", &target.map(|t| t.display(self.cat).to_string()));

@@ -981,9 +981,7 @@ impl Renderer<'_> {
         let cell = |c: eval::Cell| CellVm {
             badge: match c.outcome {
                 Some(o) => outcome_badge(o),
-                None if c.note.as_deref().is_some_and(|n| n.starts_with("No such host")) => {
-                    Badge { text: "Impossible".into(), class: "out-none".into() }
-                }
+                None if c.impossible => Badge { text: "Impossible".into(), class: "out-none".into() },
                 None => Badge { text: "Does not apply".into(), class: "out-none".into() },
             },
             note: c.note,
@@ -1167,6 +1165,22 @@ impl Renderer<'_> {
         self.render("tag.html", path, &ctx).map(Some)
     }
 
+    /// The theme's style sheet (with the highlighting rules when `code`), ready to sit inside
+    /// a `<style>` element: pages that must stand alone (a 404 served anywhere, a runbook file,
+    /// a plan report) carry it instead of linking it.
+    pub fn inline_css(&self, code: bool) -> String {
+        let mut css = String::new();
+        for (name, bytes) in self.theme.statics() {
+            if name == "style.css" {
+                css.push_str(&String::from_utf8_lossy(bytes));
+            }
+        }
+        if code {
+            css.push_str(&self.hl.css());
+        }
+        css.replace("</", "<\\/")
+    }
+
     pub fn search_page(&self) -> Result<PageOut, String> {
         let ctx = self.context("search.html", "Search", "search", "Search the knowledge base.", &[]);
         self.render("search.html", "search.html".into(), &ctx)
@@ -1190,13 +1204,7 @@ impl Renderer<'_> {
         };
         ctx.insert("probe_root", &self.site.site_url.is_none());
         ctx.insert("root", &base);
-        let css: String = self
-            .theme
-            .statics()
-            .filter(|(name, _)| *name == "style.css")
-            .map(|(_, bytes)| String::from_utf8_lossy(bytes).replace("</", "<\\/"))
-            .collect();
-        ctx.insert("inline_css", &css);
+        ctx.insert("inline_css", &self.inline_css(false));
         self.render("404.html", "404.html".into(), &ctx)
     }
 

@@ -486,18 +486,11 @@ impl Renderer<'_> {
             })
             .collect();
         let mut ctx = self.context("runbook.html", &title, "runbook", &p.summary, &[]);
-        let mut css = String::new();
-        for (name, bytes) in self.theme.statics() {
-            if name == "style.css" {
-                css.push_str(&String::from_utf8_lossy(bytes));
-            }
-        }
-        css.push_str(&self.hl.css());
         ctx.insert("contents", &contents);
         ctx.insert("several", &(specs.len() > 1));
         ctx.insert("refused", refused);
         ctx.insert("standalone", &true);
-        ctx.insert("inline_css", &css.replace("</", "<\\/"));
+        ctx.insert("inline_css", &self.inline_css(true));
         let host = first.environment.as_deref().filter(|_| specs.len() == 1).map(|e| e.split(": ").next().unwrap_or(e));
         let warning = (specs.len() == 1 && p.is_anti_path()).then_some("Documented failure — do not run");
         ctx.insert("page_css", &page_css(&title, paper, &self.printed_from(host), warning));
