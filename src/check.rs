@@ -33,9 +33,33 @@ impl Default for CheckOptions {
 pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: CheckOptions) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     if rules_complete {
-        let per_path: Vec<Vec<Diagnostic>> = cat.paths.par_iter().map(|p| check_path(cat, p, opts)).collect();
-        diags.extend(per_path.into_iter().flatten());
-        diags.extend(recommendations(cat, opts, None));
+        // One diagram per path serves its own check and every article scope that reads
+        // nothing the path does not already track.
+        let pairs = recommended(cat, None);
+        let per_path: Vec<PathFindings> = cat
+            .paths
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mine: Vec<usize> = (0..pairs.len()).filter(|k| pairs[*k].0.idx() == i).collect();
+                let scopes: Vec<Option<&Cond>> = mine.iter().map(|k| pairs[*k].1).collect();
+                let mut base = verify::run(cat, p, &[], opts.node_limit);
+                let diags = match &mut base {
+                    Ok(run) => check_path(cat, p, run),
+                    Err(t) => vec![too_large(p, p.applies_span, t)],
+                };
+                let verdicts = path_verdicts(cat, p, &scopes, Some(base), opts);
+                (diags, mine.into_iter().zip(verdicts).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut verdicts: Vec<Option<Verdict>> = (0..pairs.len()).map(|_| None).collect();
+        for (d, v) in per_path {
+            diags.extend(d);
+            for (k, verdict) in v {
+                verdicts[k] = Some(verdict);
+            }
+        }
+        diags.extend(recommendation_diags(cat, None, &pairs, verdicts.into_iter().flatten().collect()));
     }
     if resolved_cleanly {
         diags.extend(unexplained_blockers(cat));
@@ -94,11 +118,7 @@ pub fn states(n: &num_bigint::BigInt) -> String {
     if digits == "1" { "1 starting state".to_string() } else { format!("{out} starting states") }
 }
 
-fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Diagnostic> {
-    let mut run = match verify::run(cat, path, &[], opts.node_limit) {
-        Ok(r) => r,
-        Err(t) => return vec![too_large(path, path.applies_span, &t)],
-    };
+fn check_path(cat: &Catalog, path: &MigrationPath, run: &mut Run) -> Vec<Diagnostic> {
     if run.domain.is_false() {
         return vec![
             Diagnostic::warning(
@@ -126,9 +146,9 @@ fn check_path(cat: &Catalog, path: &MigrationPath, opts: CheckOptions) -> Vec<Di
             if m.is_false() {
                 continue;
             }
-            for (group, stop_step) in groups(&mut run, &m, actual) {
+            for (group, stop_step) in groups(run, &m, actual) {
                 let others = match stop_step {
-                    Some(k) => stopping_rules(cat, &mut run, &group, k),
+                    Some(k) => stopping_rules(cat, run, &group, k),
                     None => Vec::new(),
                 };
                 let count = run.eng.count(&group);
@@ -345,57 +365,112 @@ pub fn check_articles(cat: &Catalog, opts: CheckOptions, only: &[ArticleIdx]) ->
 }
 
 fn recommendations(cat: &Catalog, opts: CheckOptions, only: Option<&[ArticleIdx]>) -> Vec<Diagnostic> {
-    let chosen = |i: usize| only.is_none_or(|o| o.contains(&ArticleIdx(i as u32)));
-    // Many articles recommend the same path for the same environments: decide each
-    // (path, scope) pair once.
+    let pairs = recommended(cat, only);
+    let verdicts: Vec<Verdict> = pairs
+        .par_iter()
+        .flat_map_iter(|(p, scope)| {
+            let path = &cat.paths[p.idx()];
+            path_verdicts(cat, path, &[*scope], None, opts)
+        })
+        .collect();
+    recommendation_diags(cat, only, &pairs, verdicts)
+}
+
+/// The distinct (path, article scope) pairs the chosen articles recommend.
+fn recommended<'a>(cat: &'a Catalog, only: Option<&[ArticleIdx]>) -> Vec<(PathIdx, Option<&'a Cond>)> {
     let mut pairs: Vec<(PathIdx, Option<&Cond>)> = Vec::new();
-    for a in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
+    let mut seen = HashSet::new();
+    for (i, a) in cat.articles.iter().enumerate() {
+        if only.is_some_and(|o| !o.contains(&ArticleIdx(i as u32))) {
+            continue;
+        }
         for (p, _) in &a.recommends {
             let key = (*p, a.applies_to.as_ref());
-            if !pairs.contains(&key) {
+            if seen.insert(key) {
                 pairs.push(key);
             }
         }
     }
-    /// What the rules say of a path where an article applies.
-    enum Verdict {
-        TooLarge(verify::TooLarge),
-        AppliesNowhere,
-        Works,
-        /// The outcome of an example, the example, its deciding event, and how many more.
-        Fails(Outcome, String, Option<String>, num_bigint::BigInt),
-    }
-    let verdicts: Vec<Verdict> = pairs
-        .par_iter()
-        .map(|(p, scope)| {
-            let path = &cat.paths[p.idx()];
+    pairs
+}
+
+/// A path's own diagnostics, and the verdicts on the article scopes that recommend it (by
+/// their index among all pairs).
+type PathFindings = (Vec<Diagnostic>, Vec<(usize, Verdict)>);
+
+/// What the rules say of a path where an article applies.
+enum Verdict {
+    TooLarge(verify::TooLarge),
+    AppliesNowhere,
+    Works,
+    /// The outcome of an example, the example, its deciding event, and how many more.
+    Fails(Outcome, String, Option<String>, num_bigint::BigInt),
+}
+
+/// The verdict on one path for each scope. `base` is the path's own run (no extra
+/// conditions), made when first needed; a scope that tracks nothing more is decided on it, any other gets a run of
+/// its own, so the answer is the same either way.
+fn path_verdicts<'a>(
+    cat: &'a Catalog,
+    path: &MigrationPath,
+    scopes: &[Option<&Cond>],
+    mut base: Option<Result<Run<'a>, verify::TooLarge>>,
+    opts: CheckOptions,
+) -> Vec<Verdict> {
+    let base_attrs: HashSet<Attr> = verify::encode::tracked(cat, path, &[]).into_iter().collect();
+    scopes
+        .iter()
+        .map(|scope| {
             let extra: Vec<&Cond> = scope.iter().copied().collect();
-            let mut run = match verify::run(cat, path, &extra, opts.node_limit) {
-                Ok(r) => r,
-                Err(t) => return Verdict::TooLarge(t),
-            };
-            let region = match scope {
-                Some(c) => {
-                    let s = run.on_start(c);
-                    run.eng.and(&run.domain, &s)
+            let mut own;
+            let run = if verify::encode::tracked(cat, path, &extra).iter().all(|a| base_attrs.contains(a)) {
+                match base.get_or_insert_with(|| verify::run(cat, path, &[], opts.node_limit)) {
+                    Ok(r) => r,
+                    Err(t) => return Verdict::TooLarge(t.clone()),
                 }
-                None => run.domain.clone(),
+            } else {
+                own = match verify::run(cat, path, &extra, opts.node_limit) {
+                    Ok(r) => r,
+                    Err(t) => return Verdict::TooLarge(t),
+                };
+                &mut own
             };
-            if region.is_false() {
-                return Verdict::AppliesNowhere;
-            }
-            let works = run.outcome(Outcome::Supported);
-            let failing = run.eng.and_not(&region, &works);
-            if failing.is_false() {
-                return Verdict::Works;
-            }
-            let count = run.eng.count(&failing);
-            let Some(starts) = run.witness(&failing) else { return Verdict::Works };
-            let sim = eval::simulate_hosts(cat, path, &starts, &[]);
-            let why = sim.decisive().first().map(|e| e.describe(cat, path));
-            Verdict::Fails(sim.outcome, sim.start.describe(cat), why, count)
+            verdict(cat, path, run, *scope)
         })
-        .collect();
+        .collect()
+}
+
+fn verdict(cat: &Catalog, path: &MigrationPath, run: &mut Run, scope: Option<&Cond>) -> Verdict {
+    let region = match scope {
+        Some(c) => {
+            let s = run.on_start(c);
+            run.eng.and(&run.domain, &s)
+        }
+        None => run.domain.clone(),
+    };
+    if region.is_false() {
+        return Verdict::AppliesNowhere;
+    }
+    let works = run.outcome(Outcome::Supported);
+    let failing = run.eng.and_not(&region, &works);
+    if failing.is_false() {
+        return Verdict::Works;
+    }
+    let count = run.eng.count(&failing);
+    let Some(starts) = run.witness(&failing) else { return Verdict::Works };
+    let sim = eval::simulate_hosts(cat, path, &starts, &[]);
+    let why = sim.decisive().first().map(|e| e.describe(cat, path));
+    Verdict::Fails(sim.outcome, sim.start.describe(cat), why, count)
+}
+
+/// The recommendation diagnostics of the chosen articles, from the verdict of each pair.
+fn recommendation_diags(
+    cat: &Catalog,
+    only: Option<&[ArticleIdx]>,
+    pairs: &[(PathIdx, Option<&Cond>)],
+    verdicts: Vec<Verdict>,
+) -> Vec<Diagnostic> {
+    let chosen = |i: usize| only.is_none_or(|o| o.contains(&ArticleIdx(i as u32)));
     let lookup: HashMap<(PathIdx, Option<&Cond>), &Verdict> = pairs.iter().copied().zip(verdicts.iter()).collect();
     let mut out = Vec::new();
     for article in cat.articles.iter().enumerate().filter(|(i, _)| chosen(*i)).map(|(_, a)| a) {
@@ -610,31 +685,48 @@ fn never_holds(cat: &Catalog) -> Vec<Diagnostic> {
     for n in &cat.conditions {
         items.push((&n.when, n.when_span, format!("named condition `{}`", n.id), false));
     }
-    let found: Vec<Option<Diagnostic>> = items
+    // Catalogs repeat conditions (`os@v1` scopes dozens of rules): decide each one once.
+    #[derive(Clone, Copy)]
+    enum Verdict {
+        Holds,
+        Never,
+        NeverOnRealHost,
+    }
+    let mut distinct: Vec<(&Cond, bool)> = Vec::new();
+    let mut seen: HashMap<(&Cond, bool), usize> = HashMap::new();
+    for (cond, _, _, real_hosts) in &items {
+        if **cond != Cond::True {
+            seen.entry((*cond, *real_hosts)).or_insert_with(|| {
+                distinct.push((*cond, *real_hosts));
+                distinct.len() - 1
+            });
+        }
+    }
+    let verdicts: Vec<Verdict> = distinct
         .par_iter()
-        .map(|(cond, span, what, real_hosts)| {
-            if **cond == Cond::True {
-                return None;
-            }
-            match verify::satisfiable(cat, cond, false) {
-                Ok(false) => {
-                    return Some(
-                        Diagnostic::warning(Code::NeverApplies, *span, format!("{what} can never hold"))
-                            .with_hint("it contradicts itself, so the rule never applies"),
-                    );
-                }
-                Err(_) => return None,
-                Ok(true) => {}
-            }
-            if *real_hosts && !cat.constraints.is_empty() && matches!(verify::satisfiable(cat, cond, true), Ok(false)) {
-                return Some(
-                    Diagnostic::warning(Code::NeverApplies, *span, format!("{what} can never hold on a real host"))
-                        .with_note("the catalog's constraints rule out every host it describes")
-                        .with_hint("check the condition against the constraints (`constraints:`), or drop the rule"),
-                );
-            }
-            None
+        .map(|(cond, real_hosts)| match verify::satisfiable(cat, cond, false) {
+            Ok(false) => Verdict::Never,
+            Err(_) => Verdict::Holds,
+            Ok(true) if *real_hosts && !cat.constraints.is_empty() => match verify::satisfiable(cat, cond, true) {
+                Ok(false) => Verdict::NeverOnRealHost,
+                _ => Verdict::Holds,
+            },
+            Ok(true) => Verdict::Holds,
         })
         .collect();
-    found.into_iter().flatten().collect()
+    items
+        .into_iter()
+        .filter_map(|(cond, span, what, real_hosts)| match verdicts[*seen.get(&(cond, real_hosts))?] {
+            Verdict::Holds => None,
+            Verdict::Never => Some(
+                Diagnostic::warning(Code::NeverApplies, span, format!("{what} can never hold"))
+                    .with_hint("it contradicts itself, so the rule never applies"),
+            ),
+            Verdict::NeverOnRealHost => Some(
+                Diagnostic::warning(Code::NeverApplies, span, format!("{what} can never hold on a real host"))
+                    .with_note("the catalog's constraints rule out every host it describes")
+                    .with_hint("check the condition against the constraints (`constraints:`), or drop the rule"),
+            ),
+        })
+        .collect()
 }

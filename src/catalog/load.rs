@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -78,9 +77,10 @@ pub struct ParseCache {
 }
 
 pub fn text_hash(text: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    // A fixed-seed fast hash: the whole content tree goes through here on every build, and
+    // SipHash (the std default) cost more than parsing the YAML it guards.
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x7061_7468_626f_6f6b).hash_one(text)
 }
 
 #[derive(Debug, Default)]
