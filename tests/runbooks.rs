@@ -229,6 +229,25 @@ fn squash(s: &str) -> String {
 /// A word of a PDF and its box: `(text, xmin, ymin, xmax, ymax)`.
 type Word = (String, f64, f64, f64, f64);
 
+/// Per page, the lowest edge of body text (below the running header, above the footer), as
+/// a fraction of the page height: how far down the page the content reaches.
+fn filled(pdf: &Path) -> Vec<f64> {
+    let o = Command::new("pdftotext").arg("-bbox").arg(pdf).arg("-").output().unwrap();
+    let doc = Html::parse_document(&String::from_utf8_lossy(&o.stdout));
+    let num = |e: &scraper::ElementRef, a: &str| e.value().attr(a).unwrap_or("0").parse::<f64>().unwrap_or(0.0);
+    let mut out = Vec::new();
+    for p in doc.select(&Selector::parse("page").unwrap()) {
+        let h = num(&p, "height");
+        let bottom = p
+            .select(&Selector::parse("word").unwrap())
+            .filter(|w| num(w, "ymin") > 50.0 && num(w, "ymax") < h - 50.0)
+            .map(|w| num(&w, "ymax"))
+            .fold(0.0, f64::max);
+        out.push(bottom / h);
+    }
+    out
+}
+
 /// `(page width, page height, words)` from `pdftotext -bbox`.
 fn words(pdf: &Path) -> (f64, f64, Vec<Word>) {
     let o = Command::new("pdftotext").arg("-bbox").arg(pdf).arg("-").output().unwrap();
@@ -282,7 +301,8 @@ fn runbooks_print_to_pdf_on_a4_and_letter_with_nothing_cut_off() {
                     path.id
                 );
             }
-            let all = squash(&words.iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(""));
+            // The continuation mark is print decoration, not part of a command.
+            let all = squash(&words.iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join("")).replace('↩', "");
             for s in &path.steps {
                 assert!(all.contains(&squash(&s.title)), "{} {paper}: step title `{}` missing", path.id, s.title);
                 for c in commands(&s.instructions.text) {
@@ -302,6 +322,43 @@ fn runbooks_print_to_pdf_on_a4_and_letter_with_nothing_cut_off() {
                     "{} {paper}: page {}: the warning follows the path's outcome",
                     path.id,
                     n + 1
+                );
+            }
+            // A command too long for the paper breaks after a space and says it goes on.
+            let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+            for s in &path.steps {
+                for c in commands(&s.instructions.text).iter().filter(|c| c.chars().count() > 66) {
+                    let marked = lines.iter().any(|l| {
+                        l.ends_with('↩')
+                            && !l.trim_end_matches('↩').trim().is_empty()
+                            && squash(c).starts_with(&squash(l.trim_end_matches('↩')))
+                    });
+                    assert!(marked, "{} {paper}: `{c}` wraps without a continuation mark", path.id);
+                }
+            }
+            // Every back-out number prints whole: "Undo step 10", not ".0".
+            let html = dir.path().join(format!("{}.html", path.id));
+            let o = Command::new(common::BIN)
+                .arg("--root")
+                .arg(repo())
+                .args(["runbook", &path.id, "-o"])
+                .arg(&html)
+                .output()
+                .unwrap();
+            assert!(o.status.success());
+            let doc = Html::parse_document(&std::fs::read_to_string(&html).unwrap());
+            for n in texts(&doc, ".rb-backout-item .rb-n") {
+                assert!(all.contains(&format!("Undostep{n}—")), "{} {paper}: back-out step {n} is cut", path.id);
+            }
+            // Steps continue across pages rather than leave half a page empty.
+            let fill = filled(&pdf);
+            for (n, f) in fill.iter().enumerate().take(fill.len().saturating_sub(1)) {
+                assert!(
+                    *f >= 0.5,
+                    "{} {paper}: page {} of {} is more than half blank ({f:.2} filled)",
+                    path.id,
+                    n + 1,
+                    fill.len()
                 );
             }
             if paper == "a4" {

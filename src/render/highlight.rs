@@ -165,13 +165,18 @@ impl Highlighter {
 /// continuation of a wrapped line (it then never reads as a new command). The newline stays
 /// after the line's span, so copied text is unchanged. `html` is the highlighter's own
 /// output (or escaped text): only `<span …>`, `</span>`, text and newlines.
+///
+/// A line longer than [`PRINT_COLUMNS`] also gets an empty `<span class="cont">` after the
+/// space where it should break on paper: print CSS turns it into a continuation mark and a
+/// line break (screens wrap where they like and never show it).
 fn wrap_lines(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 8);
     let mut open: Vec<&str> = Vec::new();
+    let mut line = LineBreaks::default();
     out.push_str("<span class=\"ln\">");
     let mut rest = html;
     while let Some(i) = rest.find(['<', '\n']) {
-        out.push_str(&rest[..i]);
+        line.text(&mut out, &rest[..i]);
         rest = &rest[i..];
         if let Some(after) = rest.strip_prefix("</span>") {
             out.push_str("</span>");
@@ -185,6 +190,7 @@ fn wrap_lines(html: &str) -> String {
         } else if let Some(after) = rest.strip_prefix('\n') {
             out.push_str(&"</span>".repeat(open.len()));
             out.push_str("</span>\n");
+            line = LineBreaks::default();
             rest = after;
             // What follows the last newline only closes spans already closed above.
             if rest.trim_start_matches("</span>").is_empty() {
@@ -200,10 +206,58 @@ fn wrap_lines(html: &str) -> String {
             rest = &rest[1..];
         }
     }
-    out.push_str(rest);
+    line.text(&mut out, rest);
     out.push_str(&"</span>".repeat(open.len()));
     out.push_str("</span>");
     out
+}
+
+/// Columns of code that fit across a printed runbook step on A4 and Letter (the narrower),
+/// at the print code size, with room for the mark.
+const PRINT_COLUMNS: usize = 66;
+
+/// Where one source line breaks on paper: counts visible columns (an entity is one) and
+/// remembers the last space after the line's indentation.
+#[derive(Default)]
+struct LineBreaks {
+    /// Columns since the line (or its last break) began.
+    col: usize,
+    /// Byte offset in the output just after the last breakable space, and the column there.
+    space: Option<(usize, usize)>,
+    /// Continuation lines are indented, so they hold a little less.
+    broken: bool,
+}
+
+impl LineBreaks {
+    const MARK: &'static str = "<span class=\"cont\" aria-hidden=\"true\"></span>";
+
+    fn text(&mut self, out: &mut String, text: &str) {
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '&' {
+                // An entity is one column.
+                let end = text[i..].find(';').map_or(i + 1, |e| i + e + 1);
+                out.push_str(&text[i..end]);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            } else {
+                out.push(c);
+            }
+            self.col += 1;
+            if c == ' ' && self.col > 8 {
+                self.space = Some((out.len(), self.col));
+            }
+            let width = if self.broken { PRINT_COLUMNS - 3 } else { PRINT_COLUMNS };
+            if self.col > width {
+                if let Some((at, col)) = self.space.take() {
+                    out.insert_str(at, Self::MARK);
+                    self.col -= col;
+                    self.broken = true;
+                }
+            }
+        }
+    }
 }
 
 fn strip_backgrounds(css: &str) -> String {
@@ -239,6 +293,19 @@ fn scope(css: &str, scope: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_get_a_print_break_after_a_space_and_short_ones_none() {
+        // 76 columns (the entity is one): one break, after `-Name `.
+        let long = format!("Set-Thing -Name &amp;{}", "a".repeat(59));
+        let out = wrap_lines(&long);
+        assert_eq!(out.matches("class=\"cont\"").count(), 1, "{out}");
+        // The break follows the space before the word that would overflow.
+        assert!(out.contains(&format!("-Name {}&amp;", LineBreaks::MARK)), "{out}");
+        assert!(!wrap_lines("Get-Service -Name MSExchangeIS").contains("cont"));
+        // Removing the marks gives back the text.
+        assert_eq!(out.replace(LineBreaks::MARK, ""), format!("<span class=\"ln\">{long}</span>"));
+    }
 
     #[test]
     fn languages_highlight_as_classes_and_unknown_ones_stay_plain() {
