@@ -163,11 +163,27 @@ fn the_site_has_every_page_kind() {
     // Path pages carry their diagram, steps with anchors, and prev/next step links.
     let path = std::fs::read_to_string(out.join("paths/rebuild-same-hardware.html")).unwrap();
     let doc = Html::parse_document(&path);
-    let svg = Selector::parse("figure.diagram-figure svg.diagram").unwrap();
-    assert_eq!(doc.select(&svg).count(), 1);
-    assert!(
-        path.contains("✓ clears hard: Windows PowerShell blocks the in-place upgrade"),
-        "diagram shows what step 4 clears"
+    // The diagram: one box per step (or procedure run), each linking to its step, full titles.
+    let boxes: Vec<_> = doc.select(&Selector::parse("figure.flow .flow-node").unwrap()).collect();
+    let cat = pathbook::project::Project::check(&repo()).catalog;
+    let p = cat.paths.iter().find(|p| p.id == "rebuild-same-hardware").unwrap();
+    assert!(!boxes.is_empty() && boxes.len() <= p.steps.len());
+    let a = Selector::parse("a.flow-box").unwrap();
+    for b in &boxes {
+        let href = b.select(&a).next().and_then(|a| a.value().attr("href")).unwrap();
+        let id = href.strip_prefix('#').unwrap();
+        assert!(p.steps.iter().any(|s| s.id == id), "box links to a step: {href}");
+        assert!(!b.text().collect::<String>().contains('…'), "titles are not cut");
+    }
+    let powershell = boxes
+        .iter()
+        .find(|b| b.select(&a).next().and_then(|a| a.value().attr("href")) == Some("#remove-powershell"))
+        .expect("a box for the step that removes PowerShell");
+    let clears: Vec<_> = powershell.select(&Selector::parse(".flow-clear a").unwrap()).collect();
+    assert_eq!(
+        clears.iter().map(|a| a.value().attr("href").unwrap()).collect::<Vec<_>>(),
+        ["../blockers/powershell-blocks-os-upgrade.html"],
+        "the diagram shows and links what that step clears"
     );
     let step = Selector::parse("li.step#remove-powershell a[rel=next]").unwrap();
     assert_eq!(doc.select(&step).next().and_then(|a| a.value().attr("href")), Some("#remove-third-party"));

@@ -654,6 +654,8 @@ impl Renderer<'_> {
             id: &'a str,
             title: &'a str,
             existing: bool,
+            /// Its colour in the diagram.
+            lane: usize,
         }
         #[derive(Serialize)]
         struct GoalVm<'a> {
@@ -675,6 +677,20 @@ impl Renderer<'_> {
             decided_by: Vec<LinkVm>,
             stopped_at: Option<StepNav>,
         }
+        /// A box of the path diagram.
+        #[derive(Serialize)]
+        struct FlowVm<'a> {
+            href: String,
+            numbers: String,
+            title: String,
+            /// Id (shown) and title (the tooltip) of the host it runs on.
+            host: Option<&'a str>,
+            host_title: Option<&'a str>,
+            lane: usize,
+            conditional: bool,
+            clears: Vec<LinkVm>,
+            hits: Vec<LinkVm>,
+        }
         #[derive(Serialize)]
         struct Vm<'a> {
             id: &'a str,
@@ -689,7 +705,7 @@ impl Renderer<'_> {
             outcome: Vec<CaseVm>,
             total: String,
             steps: Vec<StepVm<'a>>,
-            diagram: String,
+            flow: Vec<FlowVm<'a>>,
             states: String,
             groups: Vec<GroupVm>,
             runbook: Option<String>,
@@ -704,7 +720,12 @@ impl Renderer<'_> {
             anti_path: p.is_anti_path(),
             description_html: self.md(&p.description, &root, &mut ids),
             applies_html: cond_html(cat, &p.applies_to, &root),
-            hosts: p.hosts.iter().map(|h| HostVm { id: &h.id, title: &h.title, existing: h.existing }).collect(),
+            hosts: p
+                .hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| HostVm { id: &h.id, title: &h.title, existing: h.existing, lane: i % 4 + 1 })
+                .collect(),
             goal: p
                 .goal
                 .iter()
@@ -737,7 +758,24 @@ impl Renderer<'_> {
                 }
             },
             steps,
-            diagram: super::diagram::svg(cat, p, summary),
+            flow: super::diagram::flow(p, summary)
+                .into_iter()
+                .map(|n| FlowVm {
+                    href: format!("#{}", p.steps[n.first].id),
+                    numbers: if n.first == n.last {
+                        format!("{}", n.first + 1)
+                    } else {
+                        format!("{}–{}", n.first + 1, n.last + 1)
+                    },
+                    title: n.title,
+                    host: n.host.map(|h| p.hosts[h.idx()].id.as_str()),
+                    host_title: n.host.map(|h| p.hosts[h.idx()].title.as_str()),
+                    lane: n.host.map_or(0, |h| h.idx() % 4 + 1),
+                    conditional: n.conditional,
+                    clears: n.clears.iter().map(|b| self.link(&Ref::Blocker(*b), &root)).collect(),
+                    hits: n.hits.iter().map(|b| self.link(&Ref::Blocker(*b), &root)).collect(),
+                })
+                .collect(),
             states: summary.states.clone(),
             groups: summary
                 .groups

@@ -200,6 +200,11 @@ impl Browser {
         self.call("POST", &self.s("/execute/sync"), Some(json!({"script": script, "args": []})))
     }
 
+    /// Runs asynchronous JavaScript: the script calls its last argument with the result.
+    pub fn eval_async(&self, script: &str) -> Value {
+        self.call("POST", &self.s("/execute/async"), Some(json!({"script": script, "args": []})))
+    }
+
     pub fn keys(&self, text: &str) {
         let actions: Vec<Value> = text
             .chars()

@@ -538,7 +538,8 @@
           var q = new URLSearchParams();
           q.set("steps", p.steps.join(","));
           q.set("prereqs", p.prerequisites.map(function (x) { return x[1]; }).join(","));
-          q.set("for", labels(ch).join("; "));
+          /* One `for` per answer, so the runbook can list them, not run them together. */
+          labels(ch).forEach(function (t) { q.append("for", t); });
           var rb = link(root + "runbooks/" + p.id + ".html?" + q.toString(), "Printable runbook for this " + HOST);
           rb.className = "button runbook-link";
           var d = el("div", "");
@@ -611,7 +612,26 @@
     var tailored = doc.querySelector(".rb-tailored");
     if (tailored) {
       tailored.hidden = false;
-      tailored.querySelector(".rb-for").textContent = params.get("for") || "one " + HOST;
+      var answers = params.getAll("for");
+      var into = tailored.querySelector(".rb-for");
+      if (answers.length > 1) {
+        var list = document.createElement("ul");
+        list.className = "rb-answers";
+        answers.forEach(function (t) {
+          var li = document.createElement("li"), cut = t.indexOf(": ");
+          if (cut > 0) {
+            li.appendChild(document.createElement("span")).textContent = t.slice(0, cut) + ": ";
+            li.firstChild.className = "muted";
+            li.appendChild(document.createElement("strong")).textContent = t.slice(cut + 2);
+          } else {
+            li.textContent = t;
+          }
+          list.appendChild(li);
+        });
+        into.replaceWith(list);
+      } else {
+        into.textContent = answers[0] || "one " + HOST;
+      }
     }
     document.title = document.title.replace(/^/, "(tailored) ");
   }
