@@ -267,11 +267,8 @@ impl Session {
         }
         let renderer = Renderer::new(&self.project.catalog, &self.hl, state);
         // The search index and the sitemap do not depend on templates.
-        let keys: Vec<PageKey> = renderer
-            .all_keys()
-            .into_iter()
-            .filter(|k| !matches!(k, PageKey::SearchShard(_) | PageKey::SearchManifest | PageKey::Sitemap))
-            .collect();
+        let keys: Vec<PageKey> =
+            renderer.all_keys().into_iter().filter(|k| !matches!(k, PageKey::SearchIndex | PageKey::Sitemap)).collect();
         match renderer.render_keys(&keys) {
             Ok(pages) => {
                 let n = pages.len();
@@ -407,8 +404,10 @@ impl Session {
         }
         lap("plan", &mut phases);
         let renderer = Renderer::new(cat, &self.hl, state);
-        for (idx, _) in &changed {
-            keys.insert(PageKey::SearchShard(renderer.shard_of(&Ref::Article(*idx, None))));
+        // Document numbers and term statistics span the whole site: an edited article
+        // re-indexes it all (the index is a small part of a build).
+        if !changed.is_empty() {
+            keys.insert(PageKey::SearchIndex);
         }
         let keys: Vec<PageKey> = keys.into_iter().collect();
         // A tag nobody carries any more loses its page.

@@ -445,3 +445,50 @@ fn every_page_type_passes_axe_in_light_and_dark_and_fits_a_phone() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// At scale the index is split: a query downloads the manifest, the parts its terms fall in
+/// and the result chunks it shows — not the whole index — and still finds and ranks.
+#[test]
+fn a_query_loads_only_the_parts_of_the_index_it_needs() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    pathbook::corpus::generate(&pathbook::corpus::Spec { articles: 600, rules: 400, seed: 11 }, &kb).unwrap();
+    let out = dir.path().join("site");
+    let o = std::process::Command::new(common::BIN)
+        .arg("--root")
+        .arg(&kb)
+        .args(["build", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let parts: Vec<std::path::PathBuf> = std::fs::read_dir(out.join("assets/search"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('t'))
+        .collect();
+    assert!(parts.len() >= 8, "a corpus this size has several parts: {}", parts.len());
+    let all_bytes: u64 =
+        std::fs::read_dir(out.join("assets/search")).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+
+    b.goto(&format!("file://{}?q=PowerShell", out.join("search.html").display()));
+    b.wait_for("#search-page-results li a", 10);
+    let count = b.text(&b.find(".search-count").expect("a count"));
+    let total: usize = count.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(total > 20, "every page with a PowerShell block: {count}");
+    let loaded = b.eval(
+        "return Array.from(document.querySelectorAll('script[src*=\"assets/search/\"]')).map(s => decodeURI(s.src))",
+    );
+    let loaded: Vec<String> = loaded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().trim_start_matches("file://").to_string())
+        .collect();
+    let term_parts: Vec<&String> = loaded.iter().filter(|s| s.rsplit('/').next().unwrap().starts_with('t')).collect();
+    assert!(!term_parts.is_empty() && term_parts.len() <= 2, "one term, one or two parts: {term_parts:?}");
+    let bytes: u64 = loaded.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
+    assert!(bytes * 4 < all_bytes, "a query loaded {bytes} of the index's {all_bytes} bytes");
+    eprintln!("query loaded {bytes} of {all_bytes} bytes in {} files; {count}", loaded.len());
+}

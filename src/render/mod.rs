@@ -164,7 +164,6 @@ pub struct Renderer<'a> {
     pub(crate) article_order: std::sync::OnceLock<Vec<usize>>,
     pub(crate) article_positions: std::sync::OnceLock<Vec<usize>>,
     pub(crate) tag_map: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<Ref>>>,
-    pub(crate) shards: std::sync::OnceLock<Vec<Vec<Ref>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -192,7 +191,6 @@ impl<'a> Renderer<'a> {
             article_order: Default::default(),
             article_positions: Default::default(),
             tag_map: Default::default(),
-            shards: Default::default(),
         }
     }
 
@@ -221,8 +219,7 @@ impl<'a> Renderer<'a> {
             keys.push(PageKey::Assistant);
             keys.push(PageKey::AssistantData);
         }
-        keys.push(PageKey::SearchManifest);
-        keys.extend((0..self.search_shards()).map(PageKey::SearchShard));
+        keys.push(PageKey::SearchIndex);
         keys.push(PageKey::Sitemap);
         keys
     }
@@ -276,8 +273,7 @@ impl<'a> Renderer<'a> {
                     PageKey::Search => one(self.search_page()),
                     PageKey::NotFound => one(self.not_found_page()),
                     PageKey::Sitemap => Ok(vec![self.sitemap(&self.all_page_paths())]),
-                    PageKey::SearchManifest => Ok(vec![self.search_manifest()]),
-                    PageKey::SearchShard(n) => Ok(vec![self.search_shard(*n)]),
+                    PageKey::SearchIndex => Ok(self.search_index()),
                     PageKey::Assets => {
                         let mut v = vec![("assets/highlight.css".to_string(), self.hl.css().into_bytes())];
                         for (name, bytes) in self.theme.statics() {
@@ -383,8 +379,8 @@ pub enum PageKey {
     Search,
     NotFound,
     Sitemap,
-    SearchManifest,
-    SearchShard(usize),
+    /// The search index: its manifest, term parts and result chunks.
+    SearchIndex,
     Assets,
 }
 
@@ -407,7 +403,7 @@ impl PageKey {
             PageKey::Matrix => "matrix",
             PageKey::Assistant | PageKey::AssistantData => "assistant",
             PageKey::Tags | PageKey::Tag(_) => "tag",
-            PageKey::Search | PageKey::SearchManifest | PageKey::SearchShard(_) => "search",
+            PageKey::Search | PageKey::SearchIndex => "search",
             PageKey::NotFound => "404",
             PageKey::Sitemap => "sitemap",
             PageKey::Assets => "assets",

@@ -1,9 +1,24 @@
-//! The offline search index: elasticlunr (built here by elasticlunr-rs, queried in the browser
-//! by elasticlunr.js). It ships as a script that assigns a global, because `fetch` of a JSON
-//! file is refused on `file://`. Articles are indexed per section so results land on the
-//! heading that matched.
+//! The offline search index, split so that a query downloads only what it needs.
+//!
+//! Terms are what elasticlunr-rs's English pipeline (tokenizer, trimmer, stop words, stemmer)
+//! makes of each document; the browser runs elasticlunr.js's identical pipeline on the query.
+//! The index ships as scripts that assign globals, because `fetch` is refused on `file://`:
+//!
+//! - `assets/search-index.js`: the manifest — document count, chunk size, and the term
+//!   prefixes, one per part;
+//! - `assets/search/t<N>.js`: the terms with prefix N and their postings `[doc, weight, …]`,
+//!   the weight already holding the field boost (title ×3), length norm and kind of page;
+//! - `assets/search/d<N>.js`: result documents `[title, url, kind, teaser, also]`, in chunks,
+//!   loaded only for the results shown.
+//!
+//! A query loads the parts its terms fall in (the terms a typed prefix begins sit together in
+//! term order, which is what search-as-you-type needs), scores with the manifest's document
+//! count, and
+//! then the document chunks of the best results. Articles are indexed per section so results
+//! land on the heading that matched.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use elasticlunr::{Language, lang::English};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -13,72 +28,109 @@ use super::Renderer;
 use crate::markdown::{HeadingIds, options};
 use crate::model::*;
 
-/// One search result target: `[title, url, kind, teaser]` in the shipped JSON.
+/// One search result: `[title, url, kind, teaser, also]` in the shipped JSON, `also` being how
+/// many other paths share this very step.
 #[derive(Serialize)]
-struct Doc(String, String, &'static str, String);
+struct Doc(String, String, &'static str, String, usize);
 
-/// One shard as shipped: its documents, and their terms in a compact form that the theme's
-/// script expands into an elasticlunr.js index with `addToken`. The terms are what
-/// elasticlunr-rs's English pipeline (tokenizer, trimmer, stop words, stemmer — the same as
-/// elasticlunr.js's) makes of each field; elasticlunr's own serialisation spells every term as
-/// a tree of one-letter objects and every posting as `"12":{"tf":1.0}`, about six times the
-/// size of this, and a reader downloads every shard.
-#[derive(Serialize)]
-struct Shard {
-    docs: Vec<Doc>,
-    /// `[title terms, body terms]` per document: elasticlunr's field-length norm.
-    lengths: Vec<[usize; 2]>,
-    /// `[title, body]`: term → the documents it occurs in, `n` or `[n, count]`.
-    terms: [BTreeMap<String, Vec<Posting>>; 2],
+/// How a kind of page ranks: knowledge (what blocks, what to do) above reference pages.
+fn kind_weight(kind: &str) -> f64 {
+    match kind {
+        "blocker" => 1.8,
+        "path" => 1.4,
+        "article" => 1.3,
+        "prerequisite" => 1.2,
+        "section" => 1.1,
+        "step" => 0.9,
+        "component" => 0.6,
+        _ => 1.0,
+    }
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Posting {
-    Once(usize),
-    Often([usize; 2]),
-}
+/// Documents per result chunk (`d<N>.js`): a page of results loads a few small files.
+const DOCS_PER_CHUNK: usize = 16;
 
-impl Shard {
-    fn new(docs: Vec<Doc>, bodies: &[String]) -> Shard {
-        let lang = English::new();
-        let pipeline = lang.make_pipeline();
-        let mut memo: HashMap<String, Option<String>> = HashMap::new();
-        let mut lengths = Vec::with_capacity(docs.len());
-        let mut terms: [BTreeMap<String, Vec<Posting>>; 2] = Default::default();
-        for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
-            let mut length = [0; 2];
-            for (field, text) in [doc.0.as_str(), body.as_str()].into_iter().enumerate() {
-                let tokens: Vec<String> = lang
-                    .tokenize(text)
-                    .into_iter()
-                    .filter_map(|raw| {
-                        // The pipeline works token by token; a shard has a few thousand
-                        // distinct words, each stemmed once.
-                        memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
-                    })
-                    .collect();
-                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                for t in &tokens {
-                    *counts.entry(t.clone()).or_default() += 1;
+/// The size of a part of the term index: a query loads one or a few.
+const PART_BYTES: usize = 48 * 1024;
+
+/// Every term's postings: term → `(document, weight × 100)`, in document order.
+type Postings = BTreeMap<String, Vec<(u32, u32)>>;
+
+/// The terms of every document, weighted as elasticlunr scores a field (√tf over √length),
+/// title ×3, times the kind of page.
+fn postings(docs: &[Doc], bodies: &[String]) -> Postings {
+    use rayon::prelude::*;
+    let chunks: Vec<Vec<(String, u32, u32)>> = docs
+        .par_chunks(256)
+        .zip(bodies.par_chunks(256))
+        .enumerate()
+        .map(|(c, (docs, bodies))| {
+            let lang = English::new();
+            let pipeline = lang.make_pipeline();
+            let mut memo: HashMap<String, Option<String>> = HashMap::new();
+            let mut out = Vec::new();
+            for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
+                let n = (c * 256 + i) as u32;
+                let mut weights: BTreeMap<String, f64> = BTreeMap::new();
+                for (boost, text, distinct) in [(3.0, doc.0.as_str(), false), (1.0, body.as_str(), true)] {
+                    let tokens: Vec<String> = lang
+                        .tokenize(text)
+                        .into_iter()
+                        .filter_map(|raw| {
+                            memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
+                        })
+                        .collect();
+                    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                    for t in &tokens {
+                        *counts.entry(t).or_default() += 1;
+                    }
+                    // A body is indexed as a set of terms (see `distinct_words`).
+                    let length = if distinct { counts.len() } else { tokens.len() };
+                    if length == 0 {
+                        continue;
+                    }
+                    for (term, count) in counts {
+                        let tf = if distinct { 1.0 } else { (count as f64).sqrt() };
+                        *weights.entry(term.to_string()).or_default() += boost * tf / (length as f64).sqrt();
+                    }
                 }
-                // A body is indexed as a set of terms (see `distinct_words`): a word that
-                // occurs in two spellings ("PowerShell", "PowerShell's") counts once.
-                if field == 1 {
-                    counts.values_mut().for_each(|c| *c = 1);
-                    length[field] = counts.len();
-                } else {
-                    length[field] = tokens.len();
-                }
-                for (term, count) in counts {
-                    let posting = if count == 1 { Posting::Once(i) } else { Posting::Often([i, count]) };
-                    terms[field].entry(term).or_default().push(posting);
+                let kind = kind_weight(doc.2);
+                for (term, w) in weights {
+                    out.push((term, n, ((w * kind * 100.0).round() as u32).max(1)));
                 }
             }
-            lengths.push(length);
-        }
-        Shard { docs, lengths, terms }
+            out
+        })
+        .collect();
+    let mut all: Postings = BTreeMap::new();
+    for (term, doc, w) in chunks.into_iter().flatten() {
+        all.entry(term).or_default().push((doc, w));
     }
+    all
+}
+
+/// The terms cut into parts of about [`PART_BYTES`] each, in term order: a part holds every
+/// term from its first up to the next part's first, so the terms that begin with what a
+/// reader typed sit in one part, or a few neighbouring ones.
+fn parts(terms: &Postings) -> Vec<Vec<&str>> {
+    let mut out: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut bytes = 0;
+    for (t, postings) in terms {
+        let size = t.len() + 6 + postings.len() * 10;
+        if bytes > 0 && bytes + size > PART_BYTES {
+            out.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += size;
+        out.last_mut().expect("never empty").push(t);
+    }
+    out
+}
+
+/// A script that files `json` under `key` in the global `name`. `<` only occurs inside JSON
+/// strings, where `\u003c` means the same; so the data can never close a script element.
+fn script(name: &str, key: &str, json: &str) -> Vec<u8> {
+    format!("(window.{name} = window.{name} || {{}})[{key:?}] = {json};\n").replace('<', "\\u003c").into_bytes()
 }
 
 const TEASER: usize = 140;
@@ -135,10 +187,6 @@ fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
     out
 }
 
-/// Entities per shard: an edit re-indexes one shard, and shards stay big enough for their
-/// term statistics (and so scores) to be comparable.
-const PER_SHARD: usize = 100;
-
 /// Characters of distinct words indexed per document (a section, a step, an entity). Titles
 /// and headings are always indexed in full. A browser downloads the whole index, so its size
 /// is what a reader pays for.
@@ -164,94 +212,79 @@ fn distinct_words(text: &str) -> String {
     out
 }
 
-/// FNV-1a over several pieces: a stable hash, so an entity stays in its shard from one build
-/// to the next.
-fn stable_hash(pieces: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for s in pieces {
-        for b in s.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
 impl Renderer<'_> {
-    fn entity_count(&self) -> usize {
-        let c = self.cat;
-        c.blockers.len()
-            + c.paths.len()
-            + c.prerequisites.len()
-            + c.articles.len()
-            + c.components.len()
-            + c.facts.len()
-            + c.conditions.len()
-            + c.effects.len()
-    }
-
-    pub fn search_shards(&self) -> usize {
-        self.entity_count().div_ceil(PER_SHARD).max(1)
-    }
-
-    /// The shard an entity's documents live in.
-    pub fn shard_of(&self, r: &Ref) -> usize {
-        let cat = self.cat;
-        let (kind, id) = match r {
-            Ref::Component(c) => ("component:", cat.components[c.idx()].id.as_str()),
-            Ref::Blocker(b) => ("blocker:", cat.blockers[b.idx()].id.as_str()),
-            Ref::Prerequisite(p) => ("prerequisite:", cat.prerequisites[p.idx()].id.as_str()),
-            Ref::Path(p, _) => ("path:", cat.paths[p.idx()].id.as_str()),
-            Ref::Article(a, _) => ("article:", cat.articles[a.idx()].slug.as_str()),
-            Ref::Fact(f) => ("fact:", cat.facts[f.idx()].id.as_str()),
-            Ref::Condition(c) => ("condition:", cat.conditions[c.idx()].id.as_str()),
-            Ref::Effect(e) => ("effect:", cat.effects[e.idx()].id.as_str()),
-        };
-        (stable_hash(&[kind, id]) % self.search_shards() as u64) as usize
-    }
-
-    /// Every entity grouped by shard, computed once per renderer.
-    fn shard_members(&self) -> &[Vec<Ref>] {
-        self.shards.get_or_init(|| {
-            let cat = self.cat;
-            let mut out = vec![Vec::new(); self.search_shards()];
-            let refs = (0..cat.blockers.len())
-                .map(|i| Ref::Blocker(BlockerIdx(i as u32)))
-                .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
-                .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
-                .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)))
-                .chain((0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))))
-                .chain((0..cat.facts.len()).map(|i| Ref::Fact(FactIdx(i as u32))))
-                .chain((0..cat.conditions.len()).map(|i| Ref::Condition(NamedIdx(i as u32))))
-                .chain((0..cat.effects.len()).map(|i| Ref::Effect(EffectIdx(i as u32))));
-            for r in refs {
-                let n = self.shard_of(&r);
-                out[n].push(r);
+    /// The whole index: the manifest, the term parts and the result chunks.
+    pub fn search_index(&self) -> Vec<super::pages::PageOut> {
+        let (docs, bodies) = self.search_docs();
+        let terms = postings(&docs, &bodies);
+        let parts = parts(&terms);
+        let mut out = Vec::with_capacity(parts.len() + docs.len() / DOCS_PER_CHUNK + 2);
+        let manifest = serde_json::json!({
+            "docs": docs.len(),
+            "chunk": DOCS_PER_CHUNK,
+            "parts": parts.iter().map(|ts| ts.first().copied().unwrap_or_default()).collect::<Vec<_>>(),
+        });
+        out.push((
+            "assets/search-index.js".into(),
+            format!("window.pathbookSearch = {manifest};\n").replace('<', "\\u003c").into_bytes(),
+        ));
+        for (n, ts) in parts.iter().enumerate() {
+            let mut json = String::from("{");
+            for (i, t) in ts.iter().enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                json.push_str(&serde_json::to_string(t).unwrap_or_default());
+                json.push_str(":[");
+                // Documents as gaps from the previous one (postings are in document order).
+                let mut last = 0;
+                for (k, (d, w)) in terms[*t].iter().enumerate() {
+                    if k > 0 {
+                        json.push(',');
+                    }
+                    let _ = write!(json, "{},{w}", d - last);
+                    last = *d;
+                }
+                json.push(']');
             }
-            out
-        })
+            json.push('}');
+            out.push((format!("assets/search/t{n}.js"), script("pathbookSearchParts", &format!("t{n}"), &json)));
+        }
+        for (n, chunk) in docs.chunks(DOCS_PER_CHUNK).enumerate() {
+            let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
+            out.push((format!("assets/search/d{n}.js"), script("pathbookSearchParts", &format!("d{n}"), &json)));
+        }
+        out
     }
 
-    /// `assets/search-index.js`: how many shards to load.
-    pub fn search_manifest(&self) -> super::pages::PageOut {
-        let body = format!("window.pathbookSearch = {{\"shards\": {}}};\n", self.search_shards());
-        ("assets/search-index.js".into(), body.into_bytes())
-    }
-
-    /// `assets/search/N.js`: one shard's elasticlunr index and result documents.
-    pub fn search_shard(&self, n: usize) -> super::pages::PageOut {
+    /// Every search result document, and the text indexed for it. One step that several
+    /// paths share is one document that says so.
+    fn search_docs(&self) -> (Vec<Doc>, Vec<String>) {
         let cat = self.cat;
         let mut docs: Vec<Doc> = Vec::new();
         let mut bodies: Vec<String> = Vec::new();
         // `id` (a rule's id, so that searching for it finds the rule) is indexed first, before
         // the body's word budget runs out, and stays out of the teaser.
         let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
-            docs.push(Doc(title, url, kind, teaser(&body)));
+            docs.push(Doc(title, url, kind, teaser(&body), 0));
             bodies.push(if id.is_empty() { distinct_words(&body) } else { distinct_words(&format!("{id} {body}")) });
+            docs.len() - 1
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
-        let members = self.shard_members().get(n).cloned().unwrap_or_default();
-        for r in &members {
+        let refs: Vec<Ref> = (0..cat.blockers.len())
+            .map(|i| Ref::Blocker(BlockerIdx(i as u32)))
+            .chain((0..cat.paths.len()).map(|i| Ref::Path(PathIdx(i as u32), None)))
+            .chain((0..cat.prerequisites.len()).map(|i| Ref::Prerequisite(PrereqIdx(i as u32))))
+            .chain((0..cat.articles.len()).map(|i| Ref::Article(ArticleIdx(i as u32), None)))
+            .chain((0..cat.components.len()).map(|i| Ref::Component(CompIdx(i as u32))))
+            .chain((0..cat.facts.len()).map(|i| Ref::Fact(FactIdx(i as u32))))
+            .chain((0..cat.conditions.len()).map(|i| Ref::Condition(NamedIdx(i as u32))))
+            .chain((0..cat.effects.len()).map(|i| Ref::Effect(EffectIdx(i as u32))))
+            .collect();
+        // A step several paths share (same title, same instructions) is one result.
+        let mut steps: HashMap<(String, String), usize> = HashMap::new();
+        let mut also: Vec<usize> = Vec::new();
+        for r in &refs {
             match r {
                 Ref::Blocker(b) => {
                     let b = &cat.blockers[b.idx()];
@@ -269,7 +302,14 @@ impl Renderer<'_> {
                     for s in &p.steps {
                         let step = Ref::Path(*pi, Some(s.id.clone()));
                         let body = [text(&s.instructions), text(&s.verify)].join(" ");
-                        push(format!("{} — {}", s.title, p.title), super::links::url(cat, &step), "step", "", body);
+                        match steps.entry((s.title.clone(), body)) {
+                            std::collections::hash_map::Entry::Occupied(e) => also.push(*e.get()),
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                let body = e.key().1.clone();
+                                let title = format!("{} — {}", s.title, p.title);
+                                e.insert(push(title, super::links::url(cat, &step), "step", "", body));
+                            }
+                        }
                     }
                 }
                 Ref::Prerequisite(p) => {
@@ -319,12 +359,9 @@ impl Renderer<'_> {
                 }
             }
         }
-        let shard = Shard::new(docs, &bodies);
-        let json = serde_json::to_string(&shard).unwrap_or_else(|_| "{}".into());
-        // `<` only occurs inside JSON strings, where `\u003c` means the same; this way the data
-        // can never close a script element, even if a theme inlines it.
-        let body = format!("(window.pathbookSearchShards = window.pathbookSearchShards || {{}})[{n}] = {json};\n")
-            .replace('<', "\\u003c");
-        (format!("assets/search/{n}.js"), body.into_bytes())
+        for d in also {
+            docs[d].4 += 1;
+        }
+        (docs, bodies)
     }
 }

@@ -62,11 +62,13 @@
     sel.addRange(range);
   }
 
-  /* ---- search ---- */
-  // Knowledge (what blocks, what to do) ranks above reference pages (the component glossary).
-  var KIND_WEIGHT = { blocker: 1.8, path: 1.4, article: 1.3, prerequisite: 1.2, section: 1.1, step: 0.9, component: 0.6 };
+  /* ---- search ----
+     The index is split (see src/render/search.rs): a manifest, term parts by prefix, and
+     result documents in chunks. A query loads the parts of its own terms, then the chunks of
+     the results it shows; everything loads as scripts, which work from file:// as well. */
   var KIND_LABEL = { blocker: "blocker", path: "path", article: "article", prerequisite: "prerequisite", section: "article", component: "component", step: "step" };
   var loading = null;
+  var parts = {};
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -78,62 +80,35 @@
     });
   }
 
-  /* The index ships in shards (assets/search/N.js) so that one edit re-indexes one shard. */
+  /* The manifest and the query pipeline (elasticlunr.js's, the same as the index's). */
   function loadIndex() {
     if (!loading) {
       loading = (window.elasticlunr ? Promise.resolve() : loadScript(root + "assets/elasticlunr.min.js"))
         .then(function () { return window.pathbookSearch ? null : loadScript(root + "assets/search-index.js"); })
-        .then(function () {
-          var wanted = [];
-          for (var i = 0; i < window.pathbookSearch.shards; i++) {
-            if (!(window.pathbookSearchShards && window.pathbookSearchShards[i])) {
-              wanted.push(loadScript(root + "assets/search/" + i + ".js"));
-            }
-          }
-          return Promise.all(wanted);
-        })
-        .then(function () {
-          var data = window.pathbookSearch;
-          if (!data.loaded) {
-            data.loaded = [];
-            for (var i = 0; i < data.shards; i++) {
-              var shard = window.pathbookSearchShards[i];
-              data.loaded.push({ idx: expandShard(shard), docs: shard.docs });
-            }
-          }
-          return data;
-        });
+        .then(function () { return window.pathbookSearch; });
     }
     return loading;
   }
 
-  /* A shard ships its terms compactly (term -> documents, `n` or `[n, count]`); this turns
-   * them into the elasticlunr index they came from. */
-  function expandShard(shard) {
-    var idx = window.elasticlunr(function () {
-      this.addField("title");
-      this.addField("body");
-      this.setRef("id");
-      this.saveDocument(false);
-    });
-    var fields = ["title", "body"];
-    shard.lengths.forEach(function (lengths, n) {
-      var ref = String(n);
-      idx.documentStore.addDoc(ref, null);
-      idx.documentStore.addFieldLength(ref, "title", lengths[0]);
-      idx.documentStore.addFieldLength(ref, "body", lengths[1]);
-    });
-    fields.forEach(function (field, f) {
-      var inverted = idx.index[field];
-      var terms = shard.terms[f];
-      Object.keys(terms).forEach(function (term) {
-        terms[term].forEach(function (p) {
-          var many = typeof p !== "number";
-          inverted.addToken(term, { ref: String(many ? p[0] : p), tf: many ? Math.sqrt(p[1]) : 1 });
-        });
+  /* One part of the index (`t3`, `d0`), loaded once. */
+  function part(name) {
+    if (!parts[name]) {
+      parts[name] = loadScript(root + "assets/search/" + name + ".js").then(function () {
+        return (window.pathbookSearchParts || {})[name];
       });
+    }
+    return parts[name];
+  }
+
+  /* The query's terms as the index spells them: tokenized, trimmed, stop words out, stemmed. */
+  function queryTerms(q) {
+    var lunr = window.elasticlunr;
+    var out = [];
+    lunr.tokenizer(q).forEach(function (t) {
+      t = lunr.stemmer(lunr.stopWordFilter(lunr.trimmer(t)) || "");
+      if (t && out.indexOf(t) < 0) out.push(t);
     });
-    return idx;
+    return out;
   }
 
   /* What a support engineer types, widened to what the pages say: `KB951402` also as
@@ -153,25 +128,52 @@
     return extra.length ? query + " " + extra.join(" ") : query;
   }
 
-  /* Every match, best first; one step that several paths share is one result that says so. */
-  function search(data, query) {
-    var results = [];
-    var q = expand(query);
-    data.loaded.forEach(function (shard) {
-      var hits = shard.idx.search(q, { fields: { title: { boost: 3 }, body: { boost: 1 } }, bool: "OR", expand: true });
-      hits.forEach(function (h) {
-        var d = shard.docs[Number(h.ref)];
-        results.push({ title: d[0], url: d[1], kind: d[2], teaser: (d[3] || "").replace(/`/g, ""), score: h.score * (KIND_WEIGHT[d[2]] || 1), also: 0 });
+  /* Every match, best first: `{ total, results }` with the best `limit` results filled in.
+     A term also matches the longer terms it begins (search as you type), a little less. */
+  function search(data, query, limit) {
+    var terms = queryTerms(expand(query));
+    /* Part i holds the terms from parts[i] up to parts[i + 1]. A term of three letters or
+       more also matches the terms it begins; a shorter one only itself, so typing "s" does not
+       load every part that starts with s. */
+    var names = [];
+    terms.forEach(function (t) {
+      var hi = t.length >= 3 ? t + "\uffff" : t;
+      data.parts.forEach(function (first, i) {
+        var next = data.parts[i + 1];
+        if (first <= hi && (next === undefined || next > t) && names.indexOf("t" + i) < 0) names.push("t" + i);
       });
     });
-    results.sort(function (a, b) { return b.score - a.score; });
-    var seen = {};
-    return results.filter(function (r) {
-      if (r.kind !== "step") return true;
-      var key = r.title + "\u0000" + r.teaser;
-      if (seen[key]) { seen[key].also += 1; return false; }
-      seen[key] = r;
-      return true;
+    return Promise.all(names.map(part)).then(function (loaded) {
+      var score = {};
+      terms.forEach(function (t) {
+        loaded.forEach(function (shard) {
+          Object.keys(shard || {}).forEach(function (key) {
+            if (key.indexOf(t) !== 0 || (key !== t && t.length < 3)) return;
+            var postings = shard[key];
+            var df = postings.length / 2;
+            var idf = 1 + Math.log(data.docs / (df + 1));
+            var penalty = key === t ? 1 : 1 / Math.log(Math.max(3, key.length - t.length));
+            for (var k = 0, d = 0; k < postings.length; k += 2) {
+              d += postings[k];
+              score[d] = (score[d] || 0) + postings[k + 1] / 100 * idf * penalty;
+            }
+          });
+        });
+      });
+      var ranked = Object.keys(score).map(Number).sort(function (a, b) { return score[b] - score[a] || a - b; });
+      var best = ranked.slice(0, limit);
+      var chunks = [];
+      best.forEach(function (d) {
+        var c = "d" + Math.floor(d / data.chunk);
+        if (chunks.indexOf(c) < 0) chunks.push(c);
+      });
+      return Promise.all(chunks.map(part)).then(function () {
+        var results = best.map(function (d) {
+          var doc = window.pathbookSearchParts["d" + Math.floor(d / data.chunk)][d % data.chunk];
+          return { title: doc[0], url: doc[1], kind: doc[2], teaser: (doc[3] || "").replace(/`/g, ""), also: doc[4] || 0 };
+        });
+        return { total: ranked.length, results: results };
+      });
     });
   }
 
@@ -216,9 +218,9 @@
 
   function show(query) {
     if (!query.trim()) { box.hidden = true; box.textContent = ""; return; }
-    loadIndex().then(function (data) {
+    loadIndex().then(function (data) { return search(data, query, 10); }).then(function (found) {
       if (input.value !== query) { return; }
-      var results = search(data, query).slice(0, 10);
+      var results = found.results;
       box.textContent = "";
       selected = -1;
       if (!results.length) {
@@ -273,13 +275,12 @@
     var q = new URLSearchParams(window.location.search).get("q") || "";
     pageInput.value = q;
     if (q) {
-      loadIndex().then(function (data) {
-        var all = search(data, q);
-        var results = all.slice(0, 100);
+      loadIndex().then(function (data) { return search(data, q, 100); }).then(function (found) {
+        var results = found.results;
         var heading = document.createElement("p");
         heading.className = "muted search-count";
-        heading.textContent = all.length + " result" + (all.length === 1 ? "" : "s") + " for “" + q + "”" +
-          (all.length > results.length ? ", the best " + results.length + " shown" : "");
+        heading.textContent = found.total + " result" + (found.total === 1 ? "" : "s") + " for “" + q + "”" +
+          (found.total > results.length ? ", the best " + results.length + " shown" : "");
         pageResults.appendChild(heading);
         var list = document.createElement("ol");
         list.className = "search-page-results";
