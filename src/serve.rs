@@ -307,6 +307,11 @@ fn rebuild_loop(
             snap.generation = session.generation;
             snap.errors = Arc::new(Vec::new());
             let _ = shared.notices.send(Notice::Reload(snap.generation));
+            // The search index after the reload, with the snapshot unlocked meanwhile.
+            drop(snap);
+            if session.refresh_search() {
+                shared.snapshot.write().unwrap_or_else(|p| p.into_inner()).pages = session.pages.clone();
+            }
         } else {
             print_diagnostics(&session, style);
             eprintln!(

@@ -68,6 +68,8 @@ pub struct Session {
     pub generation: u64,
     /// Files the project was loaded from, to tell edits from additions and removals.
     known: HashSet<PathBuf>,
+    /// An edit changed what the search index holds; [`Session::refresh_search`] redoes it.
+    search_stale: bool,
 }
 
 impl Session {
@@ -88,9 +90,32 @@ impl Session {
             fresh: false,
             generation: 0,
             known: HashSet::new(),
+            search_stale: false,
         };
         s.full();
         s
+    }
+
+    /// Re-indexes the site for search if an edit made the index stale. Returns whether the
+    /// pages changed. `serve` calls this after telling the browser to reload.
+    pub fn refresh_search(&mut self) -> bool {
+        if !std::mem::take(&mut self.search_stale) || !self.fresh {
+            return false;
+        }
+        let Some(state) = self.state.as_ref() else { return false };
+        let renderer = Renderer::new(&self.project.catalog, &self.hl, state);
+        match renderer.render_keys(&[PageKey::SearchIndex]) {
+            Ok(pages) => {
+                let map = Arc::make_mut(&mut self.pages);
+                // The index may now have fewer parts or chunks than before.
+                map.retain(|p, _| !p.starts_with("assets/search/"));
+                for (p, b) in pages {
+                    map.insert(p, b);
+                }
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     pub fn has_errors(&self) -> bool {
@@ -404,10 +429,11 @@ impl Session {
         }
         lap("plan", &mut phases);
         let renderer = Renderer::new(cat, &self.hl, state);
-        // Document numbers and term statistics span the whole site: an edited article
-        // re-indexes it all (the index is a small part of a build).
+        // Document numbers and term statistics span the whole site, so an edited article
+        // means re-indexing it all: that waits until the edited page has been reloaded
+        // (`refresh_search`), where it costs the author nothing.
         if !changed.is_empty() {
-            keys.insert(PageKey::SearchIndex);
+            self.search_stale = true;
         }
         let keys: Vec<PageKey> = keys.into_iter().collect();
         // A tag nobody carries any more loses its page.

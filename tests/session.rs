@@ -21,9 +21,36 @@ fn assert_same_as_fresh(s: &Session, what: &str) {
     assert!(different.is_empty(), "{what}: stale after the incremental update: {different:?}");
 }
 
+/// An edit as `serve` handles it: update the pages, then (after the browser reloads)
+/// re-index the site for search.
 fn edit(kb: &Kb, s: &mut Session, file: &str, from: &str, to: &str) -> pathbook::session::Update {
     kb.edit(file, from, to);
-    s.update(&[kb.path().join(file)])
+    let u = s.update(&[kb.path().join(file)]);
+    s.refresh_search();
+    u
+}
+
+#[test]
+fn the_search_index_follows_an_edit_once_the_page_has_reloaded() {
+    let kb = Kb::shipped();
+    let mut s = Session::open(kb.path());
+    let article = "content/clustered-mailbox-servers.md";
+    let has_word = |s: &Session| {
+        s.pages.iter().any(|(p, b)| p.starts_with("assets/search/t") && String::from_utf8_lossy(b).contains("zanzibar"))
+    };
+    assert!(!has_word(&s));
+    kb.edit(
+        article,
+        "cannot run nodes on two\nWindows versions",
+        "cannot run nodes on two\nWindows versions in zanzibar",
+    );
+    let u = s.update(&[kb.path().join(article)]);
+    assert!(u.ok && u.kind == UpdateKind::Articles);
+    assert!(!has_word(&s), "the page comes first; the index is redone after it");
+    assert!(s.refresh_search(), "an edit makes the index stale");
+    assert!(has_word(&s));
+    assert!(!s.refresh_search(), "nothing left to redo");
+    assert_same_as_fresh(&s, "after re-indexing");
 }
 
 #[test]

@@ -231,23 +231,40 @@ fn highlighted_code_and_search_index() {
     assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
     let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
-    let manifest = std::fs::read_to_string(out.join("assets/search-index.js")).unwrap();
-    let shards: usize = manifest
-        .trim()
-        .trim_start_matches("window.pathbookSearch = {\"shards\": ")
-        .trim_end_matches("};")
-        .parse()
-        .unwrap();
-    let mut docs = Vec::new();
-    for n in 0..shards {
-        let shard = std::fs::read_to_string(out.join(format!("assets/search/{n}.js"))).unwrap();
-        let json = shard.split_once("] = ").unwrap().1.trim().strip_suffix(';').unwrap();
-        let v: serde_json::Value = serde_json::from_str(json).unwrap();
-        let terms = v["terms"][1].as_object().unwrap();
-        assert!(terms.values().all(|p| p.is_array()), "term -> postings");
-        assert_eq!(v["lengths"].as_array().unwrap().len(), v["docs"].as_array().unwrap().len());
-        docs.extend(v["docs"].as_array().unwrap().clone());
+    // The index: a manifest, term parts in term order, result documents in chunks.
+    let script_json = |file: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        let json = text.split_once(" = ").unwrap().1.trim().strip_suffix(';').unwrap();
+        serde_json::from_str(json).unwrap()
+    };
+    let manifest = script_json("assets/search-index.js");
+    let parts: Vec<&str> = manifest["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let (count, chunk) = (manifest["docs"].as_u64().unwrap() as usize, manifest["chunk"].as_u64().unwrap() as usize);
+    let mut previous_last = String::new();
+    for (n, first) in parts.iter().enumerate() {
+        let text = std::fs::read_to_string(out.join(format!("assets/search/t{n}.js"))).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(text.split_once("] = ").unwrap().1.trim().strip_suffix(';').unwrap()).unwrap();
+        let terms = v.as_object().unwrap();
+        let keys: Vec<&String> = terms.keys().collect();
+        assert_eq!(keys.first().map(|k| k.as_str()), Some(*first), "the manifest names each part by its first term");
+        assert!(previous_last.as_str() < first.to_string().as_str(), "parts are in term order");
+        previous_last = keys.last().unwrap().to_string();
+        for postings in terms.values() {
+            let p = postings.as_array().unwrap();
+            assert!(p.len() % 2 == 0 && !p.is_empty(), "[gap, weight, …]");
+            let last: u64 = p.iter().step_by(2).map(|g| g.as_u64().unwrap()).sum();
+            assert!((last as usize) < count, "postings point at documents");
+        }
     }
+    let mut docs = Vec::new();
+    for n in 0..count.div_ceil(chunk) {
+        let text = std::fs::read_to_string(out.join(format!("assets/search/d{n}.js"))).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(text.split_once("] = ").unwrap().1.trim().strip_suffix(';').unwrap()).unwrap();
+        docs.extend(v.as_array().unwrap().clone());
+    }
+    assert_eq!(docs.len(), count);
     let kinds: BTreeSet<&str> = docs.iter().map(|d| d[2].as_str().unwrap()).collect();
     assert_eq!(kinds, BTreeSet::from(["article", "blocker", "component", "path", "prerequisite", "section", "step"]));
     assert!(
@@ -363,7 +380,8 @@ fn crawled_under_a_sub_path_every_page_is_reachable() {
     assert!(unreachable.is_empty(), "pages not reachable from the home page: {unreachable:?}");
     // The search index and the scripts it needs are served too.
     assert_eq!(http_get(port, "/kb/assets/search-index.js").0, 200);
-    assert_eq!(http_get(port, "/kb/assets/search/0.js").0, 200);
+    assert_eq!(http_get(port, "/kb/assets/search/t0.js").0, 200);
+    assert_eq!(http_get(port, "/kb/assets/search/d0.js").0, 200);
     assert_eq!(http_get(port, "/kb/assets/elasticlunr.min.js").0, 200);
 }
 
