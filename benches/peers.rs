@@ -172,7 +172,8 @@ fn generate(n: usize, dir: &Path) {
 }
 
 fn on_path(tool: &str) -> bool {
-    Command::new(tool).arg("version").output().is_ok_and(|o| o.status.success())
+    let flag = if tool == "hugo" { "version" } else { "--version" };
+    Command::new(tool).arg(flag).output().is_ok_and(|o| o.status.success())
 }
 
 /// One cold build: the output directory removed first. Wall time.
@@ -222,7 +223,10 @@ fn main() {
     let shm = Path::new("/dev/shm");
     let scratch =
         if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temporary directory");
+    // Absolute: Hugo resolves a relative `--destination` against its `--source`.
     let base = o.dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
+    std::fs::create_dir_all(&base).expect("create --dir");
+    let base = std::path::absolute(&base).expect("absolute --dir");
     eprintln!("corpora and sites in {}", base.display());
     let mut table = String::from(
         "| pages | tool | build (median) | min – max | bytes/page | time ÷ pathbook | bytes ÷ pathbook |\n|---:|---|---:|---:|---:|---:|---:|\n",
