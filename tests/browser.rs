@@ -269,10 +269,19 @@ fn the_search_page_counts_everything_groups_shared_steps_and_finds_ids_as_people
     let count = b.text(&b.find(".search-count").expect("a count"));
     assert!(!count.starts_with("0 "), "{count}");
 
-    // "rollback" finds the steps' "Roll back" sections; one step shared by several paths is
-    // one result that says so, and the count is the real number, not a cap.
+    // "rollback" finds the steps' "Roll back" sections, not "rolling upgrade"; one step shared
+    // by several paths is one result that says so, and the count is the real number, not a cap.
     b.goto(&page("rollback"));
     b.wait_for("#search-page-results li a", 10);
+    let kinds: Vec<String> = b.find_all("#search-page-results .r-kind").iter().take(5).map(|e| b.text(e)).collect();
+    assert!(
+        kinds.iter().all(|k| k.eq_ignore_ascii_case("step")),
+        "the best results are steps with a roll-back section: {kinds:?}"
+    );
+    assert!(
+        !b.text(&b.find("#search-page-results").unwrap()).to_lowercase().contains("rolling"),
+        "no \"rolling\" for rollback"
+    );
     let titles: Vec<String> = b.find_all("#search-page-results .r-title").iter().map(|e| b.text(e)).collect();
     let mut unique = titles.clone();
     unique.sort();

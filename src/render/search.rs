@@ -187,6 +187,22 @@ fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
     out
 }
 
+/// Phrases people also write as one word: a text with the phrase is found by the word too.
+const JOINED: [(&str, &str); 3] = [("roll back", "rollback"), ("back out", "backout"), ("fail over", "failover")];
+
+/// `text` with the one-word form of each [`JOINED`] phrase it contains appended.
+fn with_joined_phrases(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut out = text.to_string();
+    for (phrase, word) in JOINED {
+        if lower.contains(phrase) {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 /// Characters of distinct words indexed per document (a section, a step, an entity). Titles
 /// and headings are always indexed in full. A browser downloads the whole index, so its size
 /// is what a reader pays for.
@@ -266,8 +282,11 @@ impl Renderer<'_> {
         // `id` (a rule's id, so that searching for it finds the rule) is indexed first, before
         // the body's word budget runs out, and stays out of the teaser.
         let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
-            docs.push(Doc(title, url, kind, teaser(&body), 0));
-            bodies.push(if id.is_empty() { distinct_words(&body) } else { distinct_words(&format!("{id} {body}")) });
+            docs.push(Doc(title.clone(), url, kind, teaser(&body), 0));
+            // The id and any joined phrase first, before the body's word budget runs out.
+            let head = with_joined_phrases(&format!("{title} {body}"));
+            let head = &head[title.len() + 1 + body.len()..];
+            bodies.push(distinct_words(&format!("{id}{head} {body}")));
             docs.len() - 1
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
@@ -301,7 +320,10 @@ impl Renderer<'_> {
                     push(p.title.clone(), super::links::url(cat, r), "path", &p.id, body.join(" "));
                     for s in &p.steps {
                         let step = Ref::Path(*pi, Some(s.id.clone()));
-                        let body = [text(&s.instructions), text(&s.verify)].join(" ");
+                        let mut body = [text(&s.instructions), text(&s.verify)].join(" ");
+                        if !s.rollback.is_empty() {
+                            body = format!("{body} Roll back: {}", text(&s.rollback));
+                        }
                         match steps.entry((s.title.clone(), body)) {
                             std::collections::hash_map::Entry::Occupied(e) => also.push(*e.get()),
                             std::collections::hash_map::Entry::Vacant(e) => {

@@ -112,15 +112,15 @@
   }
 
   /* What a support engineer types, widened to what the pages say: `KB951402` also as
-     `KB 951402` and `951402`, `rollback` also as `roll back` (and the reverse). */
+     `KB 951402` and `951402`; "roll back" typed apart also as `rollback`. The index files a
+     text that says "roll back" under `rollback` too (src/render/search.rs), so `rollback` is
+     never split here, which would find every "rolling". */
   var SYNONYMS = { rollback: "roll back", backout: "back out", failover: "fail over" };
   function expand(query) {
     var extra = [];
     query.split(/\s+/).forEach(function (w) {
       var m = /^([a-z]+)[-_]?(\d+)$/i.exec(w);
       if (m) extra.push(m[1] + " " + m[2]);
-      var key = w.toLowerCase();
-      if (SYNONYMS[key]) extra.push(SYNONYMS[key]);
     });
     Object.keys(SYNONYMS).forEach(function (k) {
       if (query.toLowerCase().indexOf(SYNONYMS[k]) >= 0) extra.push(k);
