@@ -119,9 +119,23 @@ fn page(i: usize, n: usize, link: &dyn Fn(usize) -> String) -> (String, String) 
     (title, md)
 }
 
+/// Marks a directory this benchmark wrote; any other is never removed.
+const MARKER: &str = ".pathbook-peers";
+
 /// Writes the corpus for all three tools under `dir`.
 fn generate(n: usize, dir: &Path) {
-    let _ = std::fs::remove_dir_all(dir);
+    // A previous run's corpus is replaced; a directory of someone else's is left alone.
+    // (`remove_dir_all` removes a symlink itself, never what it points to.)
+    if dir.symlink_metadata().is_ok() {
+        assert!(
+            dir.join(MARKER).is_file(),
+            "{} exists and was not written by this benchmark; pick another --dir",
+            dir.display()
+        );
+        std::fs::remove_dir_all(dir).expect("remove the previous corpus");
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join(MARKER), "written by `cargo bench --bench peers`\n").unwrap();
     // pathbook: a knowledge base with no rules, only articles.
     let pb = dir.join("pathbook");
     std::fs::create_dir_all(pb.join("content/pages")).unwrap();

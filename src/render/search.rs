@@ -4,18 +4,18 @@
 //! makes of each document; the browser runs elasticlunr.js's identical pipeline on the query.
 //! The index ships as scripts that assign globals, because `fetch` is refused on `file://`:
 //!
-//! - `assets/search-index.js`: the manifest — document count, chunk size, and the term
-//!   prefixes, one per part;
-//! - `assets/search/t<N>.js`: the terms with prefix N and their postings `[doc, weight, …]`,
-//!   the weight already holding the field boost (title ×3), length norm and kind of page;
+//! - `assets/search-index.js`: the manifest — document count, chunk size, and the first term
+//!   of each part;
+//! - `assets/search/t<N>.js`: part N, terms in order with their postings `[gap, weight, …]`
+//!   (each document as its distance from the previous one), the weight already holding the
+//!   field boost (title ×3), length norm and kind of page;
 //! - `assets/search/d<N>.js`: result documents `[title, url, kind, teaser, also]`, in chunks,
 //!   loaded only for the results shown.
 //!
 //! A query loads the parts its terms fall in (the terms a typed prefix begins sit together in
 //! term order, which is what search-as-you-type needs), scores with the manifest's document
-//! count, and
-//! then the document chunks of the best results. Articles are indexed per section so results
-//! land on the heading that matched.
+//! count, then loads the document chunks of the best results. Articles are indexed per
+//! section so results land on the heading that matched.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -127,10 +127,15 @@ fn parts(terms: &Postings) -> Vec<Vec<&str>> {
     out
 }
 
-/// A script that files `json` under `key` in the global `name`. `<` only occurs inside JSON
-/// strings, where `\u003c` means the same; so the data can never close a script element.
-fn script(name: &str, key: &str, json: &str) -> Vec<u8> {
-    format!("(window.{name} = window.{name} || {{}})[{key:?}] = {json};\n").replace('<', "\\u003c").into_bytes()
+/// A script of JSON data. `<` only occurs inside JSON strings, where `\u003c` means the same;
+/// so the data can never close a script element.
+fn script(js: String) -> Vec<u8> {
+    js.replace('<', "\\u003c").into_bytes()
+}
+
+/// A script that files `json` under `key` in the global `pathbookSearchParts`.
+fn part_script(key: &str, json: &str) -> Vec<u8> {
+    script(format!("(window.pathbookSearchParts = window.pathbookSearchParts || {{}})[\"{key}\"] = {json};\n"))
 }
 
 const TEASER: usize = 140;
@@ -190,17 +195,10 @@ fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
 /// Phrases people also write as one word: a text with the phrase is found by the word too.
 const JOINED: [(&str, &str); 3] = [("roll back", "rollback"), ("back out", "backout"), ("fail over", "failover")];
 
-/// `text` with the one-word form of each [`JOINED`] phrase it contains appended.
-fn with_joined_phrases(text: &str) -> String {
+/// The one-word form of each [`JOINED`] phrase `text` contains, each after a space.
+fn joined_words(text: &str) -> String {
     let lower = text.to_lowercase();
-    let mut out = text.to_string();
-    for (phrase, word) in JOINED {
-        if lower.contains(phrase) {
-            out.push(' ');
-            out.push_str(word);
-        }
-    }
-    out
+    JOINED.iter().filter(|(phrase, _)| lower.contains(phrase)).map(|(_, word)| format!(" {word}")).collect()
 }
 
 /// Characters of distinct words indexed per document (a section, a step, an entity). Titles
@@ -240,10 +238,7 @@ impl Renderer<'_> {
             "chunk": DOCS_PER_CHUNK,
             "parts": parts.iter().map(|ts| ts.first().copied().unwrap_or_default()).collect::<Vec<_>>(),
         });
-        out.push((
-            "assets/search-index.js".into(),
-            format!("window.pathbookSearch = {manifest};\n").replace('<', "\\u003c").into_bytes(),
-        ));
+        out.push(("assets/search-index.js".into(), script(format!("window.pathbookSearch = {manifest};\n"))));
         for (n, ts) in parts.iter().enumerate() {
             let mut json = String::from("{");
             for (i, t) in ts.iter().enumerate() {
@@ -264,11 +259,11 @@ impl Renderer<'_> {
                 json.push(']');
             }
             json.push('}');
-            out.push((format!("assets/search/t{n}.js"), script("pathbookSearchParts", &format!("t{n}"), &json)));
+            out.push((format!("assets/search/t{n}.js"), part_script(&format!("t{n}"), &json)));
         }
         for (n, chunk) in docs.chunks(DOCS_PER_CHUNK).enumerate() {
             let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-            out.push((format!("assets/search/d{n}.js"), script("pathbookSearchParts", &format!("d{n}"), &json)));
+            out.push((format!("assets/search/d{n}.js"), part_script(&format!("d{n}"), &json)));
         }
         out
     }
@@ -282,11 +277,10 @@ impl Renderer<'_> {
         // `id` (a rule's id, so that searching for it finds the rule) is indexed first, before
         // the body's word budget runs out, and stays out of the teaser.
         let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
-            docs.push(Doc(title.clone(), url, kind, teaser(&body), 0));
             // The id and any joined phrase first, before the body's word budget runs out.
-            let head = with_joined_phrases(&format!("{title} {body}"));
-            let head = &head[title.len() + 1 + body.len()..];
-            bodies.push(distinct_words(&format!("{id}{head} {body}")));
+            let joined = joined_words(&format!("{title} {body}"));
+            bodies.push(distinct_words(&format!("{id}{joined} {body}")));
+            docs.push(Doc(title, url, kind, teaser(&body), 0));
             docs.len() - 1
         };
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
