@@ -231,6 +231,17 @@ fn highlighted_code_and_search_index() {
     assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
     let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
+    // Every class a page uses is in the stylesheet, and a token carries one class, not a
+    // scope path (`hl-keyword hl-operator hl-powershell`).
+    for class in blocker.split("class=\"hl-").skip(1).filter_map(|s| s.split('"').next()) {
+        assert!(!class.contains(' '), "one class per token: hl-{class}");
+        assert!(css.contains(&format!(".hl-{class} ")), "hl-{class} is styled");
+    }
+    // What only works with scripts (the search box, the theme switch) is added by the script,
+    // not repeated in every page; the browser tests use both.
+    for page in [&page, &blocker] {
+        assert!(!page.contains("id=\"search-input\"") && !page.contains("id=\"theme-toggle\""));
+    }
     // The index: a manifest, term parts in term order, result documents in chunks.
     let script_json = |file: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(out.join(file)).unwrap();

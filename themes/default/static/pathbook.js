@@ -8,6 +8,23 @@
   /* What a path runs on, in the knowledge base's words (`[vocabulary]` in book.toml). */
   var HOST = html.getAttribute("data-host") || "server";
 
+  /* ---- the search box and the theme switch ----
+   * Both work only with scripts, so the script adds them to the top bar rather than every
+   * page carrying the same markup (a standalone runbook, which runs no script, shows neither). */
+  var bar = document.querySelector(".topbar-inner");
+  if (bar && !document.getElementById("search-input")) {
+    bar.insertAdjacentHTML("beforeend",
+      '<div class="search" role="search" aria-label="Site">' +
+      '<label class="visually-hidden" for="search-input">Search the knowledge base</label>' +
+      '<input id="search-input" type="search" placeholder="Search…  /" autocomplete="off" spellcheck="false"' +
+      ' aria-controls="search-results" aria-describedby="search-help">' +
+      '<span id="search-help" class="visually-hidden">Type to search; use the arrow keys to pick a result and Enter to open it.</span>' +
+      '<div id="search-results" class="search-results" role="listbox" aria-label="Search results" hidden></div>' +
+      '</div>' +
+      '<button id="theme-toggle" class="theme-toggle" type="button" aria-label="Switch between light and dark theme" title="Light / dark">' +
+      '<span aria-hidden="true">◐</span></button>');
+  }
+
   /* ---- light / dark ---- */
   var toggle = document.getElementById("theme-toggle");
   if (toggle) {
