@@ -5,7 +5,9 @@
 //! pages — and times a full, cold build of each (clean output directory every run, the runs
 //! alternating between tools so they see the same machine). A peer that is not on `PATH` is
 //! skipped with a note. Prints wall time (median, min, max), output bytes per page and the
-//! ratio of each peer to pathbook.
+//! ratio of each peer to pathbook. pathbook's cold builds run with `--no-cache`; the row
+//! `pathbook warm` is the edit-and-rebuild loop: one page changed, the build cache filled by
+//! an earlier build, the previous site in place.
 //!
 //! Options (after `--`): `--sizes 1000,10000`, `--runs 3`, `--dir DIR` (where the corpora and
 //! sites go; default a temporary directory on tmpfs, `/dev/shm`, where there is one — pass a
@@ -190,14 +192,31 @@ fn on_path(tool: &str) -> bool {
     Command::new(tool).arg(flag).output().is_ok_and(|o| o.status.success())
 }
 
-/// One cold build: the output directory removed first. Wall time.
+/// One build, wall time. Cold (the output directory removed first, no build cache) except
+/// for `pathbook warm`, which edits one page and rebuilds over its previous site.
 fn build(tool: &str, root: &Path, out: &Path) -> Duration {
-    let _ = std::fs::remove_dir_all(out);
+    if tool == "pathbook warm" {
+        let page = root.join("content/pages/page-1.md");
+        let text = std::fs::read_to_string(&page).expect("read page 1");
+        let edited = match text.strip_suffix("\nEdited.\n") {
+            Some(t) => format!("{t}\n"),
+            None => format!("{text}\nEdited.\n"),
+        };
+        std::fs::write(&page, edited).expect("edit page 1");
+    } else {
+        let _ = std::fs::remove_dir_all(out);
+    }
     settle();
     let mut cmd = match tool {
         "pathbook" => {
             let mut c = Command::new(BIN);
+            c.arg("--root").arg(root).arg("build").arg("--no-cache").arg("--out").arg(out);
+            c
+        }
+        "pathbook warm" => {
+            let mut c = Command::new(BIN);
             c.arg("--root").arg(root).arg("build").arg("--out").arg(out);
+            c.env("PATHBOOK_CACHE_DIR", out.with_extension("cache"));
             c
         }
         "hugo" => {
@@ -248,7 +267,7 @@ fn main() {
     for &n in &o.sizes {
         let dir = base.join(format!("peers-{n}"));
         generate(n, &dir);
-        let mut tools = vec!["pathbook"];
+        let mut tools = vec!["pathbook", "pathbook warm"];
         for peer in ["hugo", "mdbook"] {
             if !on_path(peer) {
                 eprintln!("note: `{peer}` is not on PATH; skipped");
@@ -260,10 +279,14 @@ fn main() {
         }
         let mut times: Vec<Vec<Duration>> = vec![Vec::new(); tools.len()];
         let mut sizes = vec![0u64; tools.len()];
+        let source = |tool: &str| dir.join(tool.split(' ').next().unwrap_or(tool));
+        let output = |tool: &str| dir.join(format!("out-{}", tool.replace(' ', "-")));
+        // The warm loop starts from a built site and a filled cache.
+        build("pathbook warm", &source("pathbook warm"), &output("pathbook warm"));
         for _ in 0..o.runs {
             for (k, tool) in tools.iter().enumerate() {
-                let out = dir.join(format!("out-{tool}"));
-                times[k].push(build(tool, &dir.join(tool), &out));
+                let out = output(tool);
+                times[k].push(build(tool, &source(tool), &out));
                 sizes[k] = bytes(&out);
             }
         }

@@ -13,6 +13,7 @@
 // would add noise to each stage for nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod cache;
 pub mod catalog;
 pub mod check;
 pub mod config;

@@ -94,6 +94,10 @@ enum Command {
         /// Write the site here instead of the configured build directory.
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Neither read nor write the build cache (highlighted code kept between builds in
+        /// the user's cache folder, or `PATHBOOK_CACHE_DIR`).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Print one path's runbook: a standalone HTML file, a Markdown checklist, or a PDF
     /// (printed by a local headless Chromium).
@@ -671,10 +675,17 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             exit_without_freeing(project);
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Build { out } => {
+        Command::Build { out, no_cache } => {
             let started = std::time::Instant::now();
-            let session = pathbook::session::Session::open_with(&cli.root, &overrides);
+            let cache = if no_cache { None } else { pathbook::cache::dir_for(&cli.root) };
+            let session = pathbook::session::Session::open_cached(&cli.root, &overrides, cache.as_deref());
             let result = pathbook::site::build(&session, out.as_deref());
+            if let (Ok(_), Some(dir)) = (&result, &cache) {
+                // A cache that cannot be written only makes the next build slower.
+                if let Err(e) = session.save_cache(dir) {
+                    eprintln!("note: could not save the build cache in {}: {e}", dir.display());
+                }
+            }
             let project = &session.project;
             let mut timings = project.timings.clone();
             if let Ok(r) = &result {

@@ -31,6 +31,20 @@ impl Project {
         Project::open_cached(root, &mut catalog::load::ParseCache::default(), &Overrides::default())
     }
 
+    /// A project with nothing loaded yet, for a caller that loads it next.
+    pub fn unloaded(root: &Path, overrides: &Overrides) -> Project {
+        Project {
+            root: root.to_path_buf(),
+            config: None,
+            sources: SourceMap::default(),
+            catalog: Catalog::default(),
+            rules_complete: false,
+            diags: Diagnostics::default(),
+            timings: Vec::new(),
+            overrides: overrides.clone(),
+        }
+    }
+
     /// [`Project::open`], re-parsing only files whose text is not in `cache`.
     pub fn open_cached(root: &Path, cache: &mut catalog::load::ParseCache, overrides: &Overrides) -> Project {
         let mut timings = Vec::new();

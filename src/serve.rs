@@ -108,7 +108,8 @@ fn print_diagnostics(session: &Session, style: Style) {
 /// Builds, serves and rebuilds until Ctrl-C.
 pub fn serve(root: &Path, opts: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let session = Session::open_with(root, &opts.overrides);
+    // Reads the build cache (never writes it): the first render reuses the last build's highlighting.
+    let session = Session::open_cached(root, &opts.overrides, crate::cache::dir_for(root).as_deref());
     print_diagnostics(&session, opts.style);
     let title = session.project.config.as_ref().map_or_else(|| "pathbook".to_string(), |c| c.book.title.clone());
     if session.fresh {

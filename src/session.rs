@@ -80,11 +80,25 @@ impl Session {
 
     /// [`Session::open`] with command-line overrides (kept for every reload).
     pub fn open_with(root: &Path, overrides: &crate::config::Overrides) -> Session {
+        Session::open_cached(root, overrides, None)
+    }
+
+    /// [`Session::open_with`], reusing what an earlier run saved in `cache` (a folder from
+    /// [`crate::cache::dir_for`]; see [`Session::save_cache`]).
+    pub fn open_cached(root: &Path, overrides: &crate::config::Overrides, cache: Option<&Path>) -> Session {
+        let started = Instant::now();
+        let mut hl = Highlighter::new();
+        let highlighter = started.elapsed();
+        if let Some(dir) = cache {
+            hl.load(&crate::cache::highlight_file(dir));
+        }
+        let cached = started.elapsed() - highlighter;
         let mut s = Session {
             root: root.to_path_buf(),
-            project: Project::open_cached(root, &mut ParseCache::default(), overrides),
+            // Loaded, checked and rendered by `full` below.
+            project: Project::unloaded(root, overrides),
             cache: ParseCache::default(),
-            hl: Highlighter::new(),
+            hl,
             state: None,
             pages: Arc::new(Pages::new()),
             fresh: false,
@@ -93,7 +107,14 @@ impl Session {
             search_stale: false,
         };
         s.full();
+        s.project.timings.insert(0, ("syntaxes", highlighter));
+        s.project.timings.insert(1, ("cache", cached));
         s
+    }
+
+    /// Saves what the next run can reuse into the cache folder `dir`.
+    pub fn save_cache(&self, dir: &Path) -> std::io::Result<()> {
+        self.hl.save(&crate::cache::highlight_file(dir))
     }
 
     /// Re-indexes the site for search if an edit made the index stale. Returns whether the

@@ -59,6 +59,11 @@ enum Verdict {
 
 pub struct Highlighter {
     syntaxes: SyntaxSet,
+    /// Token HTML from an earlier run ([`Highlighter::load`]), each entry checked against its
+    /// code, by [`stored_key`].
+    stored: HashMap<String, Arc<str>>,
+    /// Token HTML of every block highlighted in this run, for [`Highlighter::save`].
+    used: Mutex<HashMap<String, Arc<str>>>,
     /// [`KINDS`] as scopes, with `punctuation.definition` first (it looks through).
     verdicts: Vec<(Scope, Verdict)>,
     /// Kinds that both themes colour like plain text: emitted without a span.
@@ -125,6 +130,8 @@ impl Highlighter {
             (0..KINDS.len()).map(|i| kind_style(&light, i).is_none() && kind_style(&dark, i).is_none()).collect();
         Highlighter {
             syntaxes: two_face::syntax::extra_newlines(),
+            stored: HashMap::new(),
+            used: Mutex::new(HashMap::new()),
             verdicts,
             plain,
             cache: Mutex::new(HashMap::new()),
@@ -170,8 +177,8 @@ impl Highlighter {
         // (which `check` reports) or the time budget the block is shown plain.
         let syntax = self.syntax(lang).filter(|_| crate::markdown::highlightable(code));
         let inner = match syntax {
-            Some(syntax) => match self.tokens(syntax, code) {
-                Some(html) => html,
+            Some(syntax) => match self.stored_tokens(syntax, code) {
+                Some(html) => html.to_string(),
                 None => {
                     self.over_budget.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     escape_html(code)
@@ -182,6 +189,66 @@ impl Highlighter {
         let label_attr = if label.is_empty() { String::new() } else { format!(" data-label=\"{label}\"") };
         let inner = wrap_lines(&inner);
         format!("<pre class=\"code\" data-lang=\"{lang_attr}\"{label_attr}><code>{inner}</code></pre>\n")
+    }
+
+    /// [`Highlighter::tokens`], from the store when an earlier run highlighted the same code.
+    fn stored_tokens(&self, syntax: &SyntaxReference, code: &str) -> Option<Arc<str>> {
+        let key = stored_key(&syntax.name, code);
+        let tokens = match self.stored.get(&key) {
+            Some(hit) => hit.clone(),
+            None => self.tokens(syntax, code)?.into(),
+        };
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key, tokens.clone());
+        }
+        Some(tokens)
+    }
+
+    /// Reads the blocks an earlier run saved with [`Highlighter::save`]. A missing file, one
+    /// from another build of pathbook, or a damaged one is ignored; an entry whose HTML is not
+    /// exactly its code's text in `hl-` spans is dropped, so a tampered cache can at worst
+    /// colour code wrongly, never add markup. Returns how many blocks were read.
+    pub fn load(&mut self, path: &std::path::Path) -> usize {
+        let Ok(bytes) = std::fs::read(path) else { return 0 };
+        let Some(mut rest) = bytes.strip_prefix(store_stamp().as_bytes()) else { return 0 };
+        let take = |rest: &mut &[u8]| -> Option<String> {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            let (field, tail) = tail.split_at_checked(len)?;
+            *rest = tail;
+            String::from_utf8(field.to_vec()).ok()
+        };
+        while !rest.is_empty() {
+            let (Some(key), Some(html)) = (take(&mut rest), take(&mut rest)) else { break };
+            let faithful = key.split_once('\0').is_some_and(|(_, code)| spans_of(&html, code));
+            if faithful {
+                self.stored.insert(key, html.into());
+            }
+        }
+        self.stored.len()
+    }
+
+    /// Writes every block highlighted in this run (and only those, so the file never grows
+    /// past one site's code) for the next run's [`Highlighter::load`]; atomically, so a
+    /// concurrent build reads the old file or the new one.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let used = self.used.lock().map_err(|_| std::io::Error::other("highlighter poisoned"))?;
+        let mut entries: Vec<_> = used.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::from(store_stamp().as_bytes());
+        for (key, html) in entries {
+            for field in [key.as_bytes(), html.as_bytes()] {
+                let len = u32::try_from(field.len()).map_err(|_| std::io::Error::other("block too large"))?;
+                out.extend_from_slice(&len.to_le_bytes());
+                out.extend_from_slice(field);
+            }
+        }
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut file, &out)?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
     }
 
     /// The highlighted HTML of a block: each token that is not plain text in one
@@ -255,6 +322,67 @@ impl Highlighter {
         out
     }
 }
+
+/// A stored block's key: the grammar's name and the code.
+fn stored_key(syntax: &str, code: &str) -> String {
+    format!("{syntax}\0{code}")
+}
+
+/// The first bytes of a store: its format and the exact build of pathbook that wrote it (the
+/// executable's size and time), so a rebuilt binary never reuses another's colours.
+fn store_stamp() -> String {
+    let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
+    let size = exe.as_ref().map_or(0, |m| m.len());
+    let time = exe.and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    format!("pathbook highlight store 1\n{} {size} {}\n", env!("CARGO_PKG_VERSION"), time.map_or(0, |t| t.as_nanos()))
+}
+
+/// Whether `html` is exactly `code`, escaped, with some of it in `<span class="hl-…">` of a
+/// known kind (not nested): the only shape [`Highlighter::tokens`] writes.
+fn spans_of(html: &str, code: &str) -> bool {
+    let mut rest = html;
+    let mut expect = code;
+    let mut open = false;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("</span>") {
+            if !std::mem::replace(&mut open, false) {
+                return false;
+            }
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("<span class=\"hl-") {
+            let Some((class, after)) = after.split_once("\">") else { return false };
+            if open || !KINDS.iter().any(|(_, c)| *c == class) {
+                return false;
+            }
+            open = true;
+            rest = after;
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            if end == 0 {
+                return false;
+            }
+            let mut text = &rest[..end];
+            rest = &rest[end..];
+            while let Some(c) = text.chars().next() {
+                let (plain, len) = match c {
+                    '&' => {
+                        let Some(entity) = ENTITIES.iter().find(|(e, _)| text.starts_with(e)) else { return false };
+                        (entity.1, entity.0.len())
+                    }
+                    '>' | '"' | '\'' => return false,
+                    c => (c, c.len_utf8()),
+                };
+                let Some(after) = expect.strip_prefix(plain) else { return false };
+                expect = after;
+                text = &text[len..];
+            }
+        }
+    }
+    !open && expect.is_empty()
+}
+
+/// What [`escape_html`] writes, and for what.
+const ENTITIES: [(&str, char); 5] = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\'')];
 
 /// Highlighted HTML being written: the kind of the open span, and whitespace held back until
 /// the next token says whether it belongs inside that span.
@@ -601,6 +729,27 @@ export X=1
         let huge = "ls $(pwd)\n".repeat(20_000);
         let out = h.block("bash", &huge);
         assert!(!out.contains("hl-"), "over the size budget: plain");
+    }
+
+    #[test]
+    fn only_the_code_in_known_spans_passes_as_stored_html() {
+        let code = "a <b> & 'c'\n";
+        let h = Highlighter::new();
+        let tokens = h.tokens(h.syntax("powershell").unwrap(), code).unwrap();
+        assert!(spans_of(&tokens, code), "{tokens}");
+        for bad in [
+            "a &lt;b&gt; &amp; &#39;c&#39;",                        // text missing
+            "a <b> & 'c'\n",                                        // unescaped
+            "<span class=\"hl-k\">a &lt;b&gt; &amp; &#39;c&#39;\n", // never closed
+            "<span class=\"hl-k\"><span class=\"hl-s\">a</span></span> &lt;b&gt; &amp; &#39;c&#39;\n",
+            "</span>a &lt;b&gt; &amp; &#39;c&#39;\n",
+            "<span class=\"hl-k\" onclick=\"x\">a</span> &lt;b&gt; &amp; &#39;c&#39;\n",
+            "a &lt;b&gt; &amp; &#39;c&#39;\n<br>",
+            "a &lt;b&gt; &amp &#39;c&#39;\n",
+        ] {
+            assert!(!spans_of(bad, code), "{bad}");
+        }
+        assert!(spans_of("<span class=\"hl-k\">a</span> &lt;b&gt; &amp; &#39;c&#39;\n", code));
     }
 
     #[test]

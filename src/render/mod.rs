@@ -197,7 +197,12 @@ impl<'a> Renderer<'a> {
     /// Every page of the site, as keys.
     pub fn all_keys(&self) -> Vec<PageKey> {
         let cat = self.cat;
-        let mut keys = vec![PageKey::Home, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets];
+        // The longest single tasks first, so they run beside the pages instead of after them.
+        let mut keys = vec![PageKey::SearchIndex];
+        if cat.assistant.is_some() {
+            keys.push(PageKey::AssistantData);
+        }
+        keys.extend([PageKey::Home, PageKey::Search, PageKey::NotFound, PageKey::Tags, PageKey::Assets]);
         if !cat.matrices.is_empty() {
             keys.push(PageKey::Matrix);
         }
@@ -217,9 +222,7 @@ impl<'a> Renderer<'a> {
         }
         if cat.assistant.is_some() {
             keys.push(PageKey::Assistant);
-            keys.push(PageKey::AssistantData);
         }
-        keys.push(PageKey::SearchIndex);
         keys.push(PageKey::Sitemap);
         keys
     }

@@ -67,21 +67,28 @@ fn postings(docs: &[Doc], bodies: &[String]) -> Postings {
         .map(|(c, (docs, bodies))| {
             let lang = English::new();
             let pipeline = lang.make_pipeline();
-            let mut memo: HashMap<String, Option<String>> = HashMap::new();
+            let mut memo: foldhash::HashMap<String, Option<String>> = foldhash::HashMap::default();
             let mut out = Vec::new();
             for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
                 let n = (c * 256 + i) as u32;
-                let mut weights: BTreeMap<String, f64> = BTreeMap::new();
-                for (boost, text, distinct) in [(3.0, doc.0.as_str(), false), (1.0, body.as_str(), true)] {
-                    let tokens: Vec<String> = lang
-                        .tokenize(text)
-                        .into_iter()
-                        .filter_map(|raw| {
-                            memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
-                        })
-                        .collect();
+                let mut weights: BTreeMap<&str, f64> = BTreeMap::new();
+                let fields: Vec<(f64, Vec<String>, bool)> = [(3.0, doc.0.as_str(), false), (1.0, body.as_str(), true)]
+                    .into_iter()
+                    .map(|(boost, text, distinct)| {
+                        let tokens = lang
+                            .tokenize(text)
+                            .into_iter()
+                            .filter_map(|raw| {
+                                memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
+                            })
+                            .collect();
+                        (boost, tokens, distinct)
+                    })
+                    .collect();
+                for (boost, tokens, distinct) in &fields {
+                    let (boost, distinct) = (*boost, *distinct);
                     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                    for t in &tokens {
+                    for t in tokens {
                         *counts.entry(t).or_default() += 1;
                     }
                     // A body is indexed as a set of terms (see `distinct_words`).
@@ -91,22 +98,23 @@ fn postings(docs: &[Doc], bodies: &[String]) -> Postings {
                     }
                     for (term, count) in counts {
                         let tf = if distinct { 1.0 } else { (count as f64).sqrt() };
-                        *weights.entry(term.to_string()).or_default() += boost * tf / (length as f64).sqrt();
+                        *weights.entry(term).or_default() += boost * tf / (length as f64).sqrt();
                     }
                 }
                 let kind = kind_weight(doc.2);
                 for (term, w) in weights {
-                    out.push((term, n, ((w * kind * 100.0).round() as u32).max(1)));
+                    out.push((term.to_string(), n, ((w * kind * 100.0).round() as u32).max(1)));
                 }
             }
             out
         })
         .collect();
-    let mut all: Postings = BTreeMap::new();
+    // Gathered by hash, then put in term order once: far fewer string comparisons.
+    let mut all: foldhash::HashMap<String, Vec<(u32, u32)>> = foldhash::HashMap::default();
     for (term, doc, w) in chunks.into_iter().flatten() {
         all.entry(term).or_default().push((doc, w));
     }
-    all
+    all.into_iter().collect()
 }
 
 /// The terms cut into parts of about [`PART_BYTES`] each, in term order: a part holds every
@@ -271,18 +279,16 @@ impl Renderer<'_> {
     /// Every search result document, and the text indexed for it. One step that several
     /// paths share is one document that says so.
     fn search_docs(&self) -> (Vec<Doc>, Vec<String>) {
+        use rayon::prelude::*;
         let cat = self.cat;
-        let mut docs: Vec<Doc> = Vec::new();
-        let mut bodies: Vec<String> = Vec::new();
-        // `id` (a rule's id, so that searching for it finds the rule) is indexed first, before
-        // the body's word budget runs out, and stays out of the teaser.
+        // Documents as found: title, URL, kind, id and body; their teasers and indexed words
+        // are worked out in parallel at the end.
+        let mut found: Vec<(String, String, &'static str, String, String)> = Vec::new();
         let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
-            // The id and any joined phrase first, before the body's word budget runs out.
-            let joined = joined_words(&format!("{title} {body}"));
-            bodies.push(distinct_words(&format!("{id}{joined} {body}")));
-            docs.push(Doc(title, url, kind, teaser(&body), 0));
-            docs.len() - 1
+            found.push((title, url, kind, id.to_string(), body));
+            found.len() - 1
         };
+        let article_sections: Vec<_> = cat.articles.par_iter().map(|a| sections(&a.body)).collect();
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
         let refs: Vec<Ref> = (0..cat.blockers.len())
             .map(|i| Ref::Blocker(BlockerIdx(i as u32)))
@@ -333,13 +339,13 @@ impl Renderer<'_> {
                     let body = [p.summary.clone(), text(&p.explanation), text(&p.how)].join(" ");
                     push(p.title.clone(), super::links::url(cat, r), "prerequisite", &p.id, body);
                 }
-                Ref::Article(a, _) => {
+                Ref::Article(a_idx, _) => {
                     // The article's own document holds its summary, headings and introduction;
                     // every section is a document of its own, so a match on a word lands on the
                     // heading above it and each word is indexed once.
-                    let a = &cat.articles[a.idx()];
+                    let a = &cat.articles[a_idx.idx()];
                     let url = super::links::url(cat, r);
-                    let sections = sections(&a.body);
+                    let sections = &article_sections[a_idx.idx()];
                     let mut intro = a.summary.clone();
                     for (i, (_, heading, body)) in sections.iter().enumerate() {
                         intro.push(' ');
@@ -375,6 +381,16 @@ impl Renderer<'_> {
                 }
             }
         }
+        // `id` (a rule's id, so that searching for it finds the rule) and any joined phrase
+        // are indexed first, before the body's word budget runs out, and stay out of the teaser.
+        let (mut docs, bodies): (Vec<Doc>, Vec<String>) = found
+            .into_par_iter()
+            .map(|(title, url, kind, id, body)| {
+                let joined = joined_words(&format!("{title} {body}"));
+                let words = distinct_words(&format!("{id}{joined} {body}"));
+                (Doc(title, url, kind, teaser(&body), 0), words)
+            })
+            .unzip();
         for d in also {
             docs[d].4 += 1;
         }

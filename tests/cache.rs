@@ -1,0 +1,138 @@
+//! The build cache: highlighted code kept between builds, outside the project. A warm build
+//! writes the same site as a cold one; what the cache holds is checked before use, so a
+//! damaged or tampered cache never changes a page's text or adds markup.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{BIN, Kb};
+
+fn build(kb: &Kb, cache: &Path, out: &Path, extra: &[&str]) -> Output {
+    let out = Command::new(BIN)
+        .arg("--root")
+        .arg(kb.path())
+        .args(["build", "--out"])
+        .arg(out)
+        .args(extra)
+        .env("PATHBOOK_CACHE_DIR", cache)
+        .output()
+        .expect("run pathbook");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Every file of a built site, by relative path.
+fn site(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The one store file under a cache folder.
+fn store(cache: &Path) -> PathBuf {
+    let files: Vec<_> = walkdir::WalkDir::new(cache)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+fn assert_same_site(a: &Path, b: &Path) {
+    let (a, b) = (site(a), site(b));
+    assert_eq!(a.len(), b.len());
+    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{} differs", pa.display());
+    }
+}
+
+#[test]
+fn a_warm_build_writes_the_same_site_as_a_cold_one() {
+    let kb = Kb::shipped();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let (cold, warm) = (tmp.path().join("cold"), tmp.path().join("warm"));
+    build(&kb, &cache, &cold, &[]);
+    let file = store(&cache);
+    assert!(!file.starts_with(kb.path()), "the cache lives outside the project");
+    let stored = std::fs::read(&file).unwrap();
+    assert!(String::from_utf8_lossy(&stored).contains("Get-ExchangeServer"), "PowerShell blocks are stored");
+    build(&kb, &cache, &warm, &[]);
+    assert_same_site(&cold, &warm);
+    // The store holds what this build used, and nothing more: rebuilding leaves it as it was.
+    assert_eq!(std::fs::read(&file).unwrap(), stored);
+}
+
+#[test]
+fn the_cache_is_read_but_a_tampered_entry_never_adds_markup() {
+    let kb = Kb::new();
+    kb.write(
+        "content/code.md",
+        "---\ntitle: Code\n---\n\n```powershell\nGet-Service -Name MSExchangeIS | Format-List\n```\n",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let cold = tmp.path().join("cold");
+    build(&kb, &cache, &cold, &[]);
+    let page = std::fs::read_to_string(cold.join("articles/code.html")).unwrap();
+    assert!(page.contains("<span class=\"hl-nb\">Get-Service</span>"), "{page}");
+    let file = store(&cache);
+    let stored = std::fs::read(&file).unwrap();
+
+    // Another kind, same text and length: a valid entry, and the next build uses it.
+    let recoloured = replace(&stored, b"<span class=\"hl-nb\">Get-Service", b"<span class=\"hl-nt\">Get-Service");
+    std::fs::write(&file, &recoloured).unwrap();
+    let warm = tmp.path().join("warm");
+    build(&kb, &cache, &warm, &[]);
+    let page = std::fs::read_to_string(warm.join("articles/code.html")).unwrap();
+    assert!(page.contains("<span class=\"hl-nt\">Get-Service</span>"), "the stored entry was used: {page}");
+
+    // Markup or text that is not the code's (each the same length, so the file still
+    // parses): the entry is dropped and the block highlighted afresh.
+    for to in [
+        &b"<img src=x onerror=>Get-Service"[..],
+        b"<span class=\"hl-nb\">Set-Service",
+        b"<span class=\"hl-zz\">Get-Service",
+        b"<span class=\"hl-nb\">Get-Servic&",
+    ] {
+        let from = &b"<span class=\"hl-nb\">Get-Service"[..];
+        assert_eq!(from.len(), to.len());
+        std::fs::write(&file, replace(&stored, from, to)).unwrap();
+        let again = tmp.path().join("again");
+        build(&kb, &cache, &again, &[]);
+        assert_same_site(&cold, &again);
+    }
+
+    // Damaged files: cut short, or not a store at all.
+    for damaged in [stored[..stored.len() / 2].to_vec(), b"\xff\xfe garbage".to_vec(), Vec::new()] {
+        std::fs::write(&file, damaged).unwrap();
+        let again = tmp.path().join("again");
+        build(&kb, &cache, &again, &[]);
+        assert_same_site(&cold, &again);
+    }
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes() {
+    let kb = Kb::new();
+    kb.write("content/code.md", "---\ntitle: Code\n---\n\n```xml\n<a b=\"c\"/>\n```\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    build(&kb, &cache, &tmp.path().join("site"), &["--no-cache"]);
+    assert!(!cache.exists(), "nothing written");
+}
+
+fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = haystack.windows(from.len()).position(|w| w == from).expect("the entry is in the store");
+    [&haystack[..at], to, &haystack[at + from.len()..]].concat()
+}
