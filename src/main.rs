@@ -702,10 +702,11 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(r) => {
                     writeln!(
                         err,
-                        "built {} pages ({} files, {:.1} MB) into {} in {:.2} s",
+                        "built {} pages ({} files, {:.1} MB{}) into {} in {:.2} s",
                         r.pages,
                         r.files,
                         r.bytes as f64 / 1e6,
+                        if r.unchanged > 0 { format!(", {} unchanged", r.unchanged) } else { String::new() },
                         r.out_dir.display(),
                         started.elapsed().as_secs_f64()
                     )?;

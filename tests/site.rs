@@ -541,6 +541,45 @@ fn a_successful_rebuild_replaces_the_site_and_never_touches_foreign_directories(
     assert!(kb.path().join("book.toml").exists());
 }
 
+#[test]
+fn a_rebuild_keeps_unchanged_files_and_writes_what_changed() {
+    let kb = Kb::shipped();
+    let out = kb.path().join("site");
+    assert!(build(kb.path(), &out).status.success());
+    let page = "articles/choosing-a-path.html";
+    let untouched = "blockers/powershell-blocks-os-upgrade.html";
+    // Someone swapped a page for a link to a file with the very same bytes: the next site has
+    // a file of its own there, not the link.
+    let elsewhere = kb.path().join("elsewhere.html");
+    std::fs::copy(out.join(untouched), &elsewhere).unwrap();
+    std::fs::remove_file(out.join(untouched)).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join(untouched)).unwrap();
+    kb.edit("content/choosing-a-path.md", "the data intact", "with the data intact");
+    let o = build(kb.path(), &out);
+    assert!(o.status.success());
+    let report = String::from_utf8_lossy(&o.stderr);
+    let unchanged: usize = report
+        .split_once(" unchanged)")
+        .and_then(|(before, _)| before.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the report counts unchanged files: {report}"));
+    // The edited page, what lists or indexes its text, the link that was swapped and the
+    // marker are written; everything else is kept.
+    let site = snapshot(&out);
+    assert!(unchanged > 0 && unchanged < site.len() - 2, "{unchanged} of {} unchanged: {report}", site.len());
+    assert!(String::from_utf8_lossy(&site[page]).contains("with the data intact"));
+    assert!(out.join(untouched).symlink_metadata().unwrap().is_file(), "the link was replaced by a file");
+    // The result is exactly a fresh build.
+    let fresh = kb.path().join("fresh");
+    assert!(build(kb.path(), &fresh).status.success());
+    let mut fresh = snapshot(&fresh);
+    fresh.remove(".pathbook-build");
+    let mut site = site;
+    site.remove(".pathbook-build");
+    assert!(site == fresh, "a rebuild over the old site is the fresh site");
+    assert_eq!(std::fs::read(&elsewhere).unwrap(), std::fs::read(out.join(untouched)).unwrap());
+}
+
 // ----- themes -----------------------------------------------------------------------------------
 
 #[test]
