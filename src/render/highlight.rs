@@ -61,9 +61,9 @@ pub struct Highlighter {
     syntaxes: SyntaxSet,
     /// Token HTML from an earlier run ([`Highlighter::load`]), each entry checked against its
     /// code, by [`stored_key`].
-    stored: HashMap<String, Arc<str>>,
+    stored: foldhash::HashMap<String, Arc<str>>,
     /// Token HTML of every block highlighted in this run, for [`Highlighter::save`].
-    used: Mutex<HashMap<String, Arc<str>>>,
+    used: Mutex<foldhash::HashMap<String, Arc<str>>>,
     /// [`KINDS`] as scopes, with `punctuation.definition` first (it looks through).
     verdicts: Vec<(Scope, Verdict)>,
     /// Kinds that both themes colour like plain text: emitted without a span.
@@ -130,8 +130,8 @@ impl Highlighter {
             (0..KINDS.len()).map(|i| kind_style(&light, i).is_none() && kind_style(&dark, i).is_none()).collect();
         Highlighter {
             syntaxes: two_face::syntax::extra_newlines(),
-            stored: HashMap::new(),
-            used: Mutex::new(HashMap::new()),
+            stored: foldhash::HashMap::default(),
+            used: Mutex::new(foldhash::HashMap::default()),
             verdicts,
             plain,
             cache: Mutex::new(HashMap::new()),
@@ -210,7 +210,8 @@ impl Highlighter {
     /// colour code wrongly, never add markup. Returns how many blocks were read.
     pub fn load(&mut self, path: &std::path::Path) -> usize {
         let Ok(bytes) = std::fs::read(path) else { return 0 };
-        let Some(mut rest) = bytes.strip_prefix(store_stamp().as_bytes()) else { return 0 };
+        let Some(stamp) = store_stamp() else { return 0 };
+        let Some(mut rest) = bytes.strip_prefix(stamp.as_bytes()) else { return 0 };
         let take = |rest: &mut &[u8]| -> Option<String> {
             let (len, tail) = rest.split_first_chunk::<4>()?;
             let len = u32::from_le_bytes(*len) as usize;
@@ -235,7 +236,8 @@ impl Highlighter {
         let used = self.used.lock().map_err(|_| std::io::Error::other("highlighter poisoned"))?;
         let mut entries: Vec<_> = used.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut out = Vec::from(store_stamp().as_bytes());
+        let Some(stamp) = store_stamp() else { return Ok(()) };
+        let mut out = Vec::from(stamp.as_bytes());
         for (key, html) in entries {
             for field in [key.as_bytes(), html.as_bytes()] {
                 let len = u32::try_from(field.len()).map_err(|_| std::io::Error::other("block too large"))?;
@@ -329,12 +331,12 @@ fn stored_key(syntax: &str, code: &str) -> String {
 }
 
 /// The first bytes of a store: its format and the exact build of pathbook that wrote it (the
-/// executable's size and time), so a rebuilt binary never reuses another's colours.
-fn store_stamp() -> String {
-    let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
-    let size = exe.as_ref().map_or(0, |m| m.len());
-    let time = exe.and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-    format!("pathbook highlight store 1\n{} {size} {}\n", env!("CARGO_PKG_VERSION"), time.map_or(0, |t| t.as_nanos()))
+/// executable's size and time), so a rebuilt binary never reuses another's colours. `None`
+/// when the executable cannot be told apart: then nothing is stored.
+fn store_stamp() -> Option<String> {
+    let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    let time = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("pathbook highlight store 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
 }
 
 /// Whether `html` is exactly `code`, escaped, with some of it in `<span class="hl-…">` of a

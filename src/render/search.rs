@@ -218,13 +218,22 @@ const BODY_CHARS: usize = 600;
 /// elasticlunr scores term frequency as √tf, so repeated words add more to the index's size
 /// than to its ranking; every word stays findable.
 fn distinct_words(text: &str) -> String {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: foldhash::HashSet<String> = foldhash::HashSet::default();
     let mut out = String::with_capacity(text.len().min(BODY_CHARS + 16));
+    // Most words of a long text were seen before: look them up without allocating.
+    let mut key = String::new();
     for w in text.split_whitespace() {
-        let key = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        if key.is_empty() || !seen.insert(key) {
+        key.clear();
+        let word = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if word.is_ascii() {
+            key.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            key.push_str(&word.to_lowercase());
+        }
+        if key.is_empty() || seen.contains(key.as_str()) {
             continue;
         }
+        seen.insert(key.clone());
         if out.len() + w.len() + 1 > BODY_CHARS {
             break;
         }
