@@ -222,7 +222,12 @@ fn distinct_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(BODY_CHARS + 16));
     // Most words of a long text were seen before: look them up without allocating.
     let mut key = String::new();
+    // The same word spelt the same way was settled already.
+    let mut spellings: foldhash::HashSet<&str> = foldhash::HashSet::default();
     for w in text.split_whitespace() {
+        if !spellings.insert(w) {
+            continue;
+        }
         key.clear();
         let word = w.trim_matches(|c: char| !c.is_alphanumeric());
         if word.is_ascii() {
