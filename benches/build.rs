@@ -166,7 +166,13 @@ fn main() {
         let mut baselines = Vec::new();
         let mut peak = 0;
         for i in 0..o.runs {
-            let r = run(&["build", "--out", site.to_str().expect("utf-8 path")], &corpus_dir);
+            // Cold: no build cache, no previous site to keep unchanged files from (removed only
+            // if it is a pathbook site: `--keep` may name a folder with other things in it).
+            if site.join(".pathbook-build").is_file() {
+                let _ = std::fs::remove_dir_all(&site);
+            }
+            settle();
+            let r = run(&["build", "--no-cache", "--out", site.to_str().expect("utf-8 path")], &corpus_dir);
             peak = peak.max(r.max_rss_bytes);
             builds.push(r);
             settle();
