@@ -67,10 +67,13 @@ fn a_warm_build_writes_the_same_site_as_a_cold_one() {
     assert!(!file.starts_with(kb.path()), "the cache lives outside the project");
     let stored = std::fs::read(&file).unwrap();
     assert!(String::from_utf8_lossy(&stored).contains("Get-ExchangeServer"), "PowerShell blocks are stored");
+    let written = std::fs::metadata(&file).unwrap().modified().unwrap();
     build(&kb, &cache, &warm, &[]);
     assert_same_site(&cold, &warm);
-    // The store holds what this build used, and nothing more: rebuilding leaves it as it was.
+    // The store holds what this build used, and nothing more: a build that found every block in
+    // it leaves the file alone.
     assert_eq!(std::fs::read(&file).unwrap(), stored);
+    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), written, "not rewritten");
 }
 
 #[test]
@@ -111,6 +114,13 @@ fn the_cache_is_read_but_a_tampered_entry_never_adds_markup() {
         let again = tmp.path().join("again");
         build(&kb, &cache, &again, &[]);
         assert_same_site(&cold, &again);
+        // The dropped entry is not written back: the store is whole again.
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            stored,
+            "the store is rewritten without {}",
+            String::from_utf8_lossy(to)
+        );
     }
 
     // Damaged files: cut short, or not a store at all.

@@ -64,6 +64,10 @@ pub struct Highlighter {
     stored: foldhash::HashMap<String, Arc<str>>,
     /// Token HTML of every block highlighted in this run, for [`Highlighter::save`].
     used: Mutex<foldhash::HashMap<String, Arc<str>>>,
+    /// Blocks of this run that were not in the store.
+    missed: std::sync::atomic::AtomicUsize,
+    /// The store file read whole, every entry kept.
+    store_intact: bool,
     /// [`KINDS`] as scopes, with `punctuation.definition` first (it looks through).
     verdicts: Vec<(Scope, Verdict)>,
     /// Kinds that both themes colour like plain text: emitted without a span.
@@ -132,6 +136,8 @@ impl Highlighter {
             syntaxes: two_face::syntax::extra_newlines(),
             stored: foldhash::HashMap::default(),
             used: Mutex::new(foldhash::HashMap::default()),
+            missed: std::sync::atomic::AtomicUsize::new(0),
+            store_intact: false,
             verdicts,
             plain,
             cache: Mutex::new(HashMap::new()),
@@ -196,7 +202,10 @@ impl Highlighter {
         let key = stored_key(&syntax.name, code);
         let tokens = match self.stored.get(&key) {
             Some(hit) => hit.clone(),
-            None => self.tokens(syntax, code)?.into(),
+            None => {
+                self.missed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.tokens(syntax, code)?.into()
+            }
         };
         if let Ok(mut used) = self.used.lock() {
             used.insert(key, tokens.clone());
@@ -219,13 +228,20 @@ impl Highlighter {
             *rest = tail;
             String::from_utf8(field.to_vec()).ok()
         };
+        let mut intact = true;
         while !rest.is_empty() {
-            let (Some(key), Some(html)) = (take(&mut rest), take(&mut rest)) else { break };
+            let (Some(key), Some(html)) = (take(&mut rest), take(&mut rest)) else {
+                intact = false;
+                break;
+            };
             let faithful = key.split_once('\0').is_some_and(|(_, code)| spans_of(&html, code));
             if faithful {
                 self.stored.insert(key, html.into());
+            } else {
+                intact = false;
             }
         }
+        self.store_intact = intact;
         self.stored.len()
     }
 
@@ -234,6 +250,11 @@ impl Highlighter {
     /// concurrent build reads the old file or the new one.
     pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
         let used = self.used.lock().map_err(|_| std::io::Error::other("highlighter poisoned"))?;
+        // Every block came from an intact store that held nothing else: the file is already this.
+        let missed = self.missed.load(std::sync::atomic::Ordering::Relaxed);
+        if self.store_intact && missed == 0 && used.len() == self.stored.len() {
+            return Ok(());
+        }
         let mut entries: Vec<_> = used.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let Some(stamp) = store_stamp() else { return Ok(()) };
