@@ -134,12 +134,8 @@ struct Row {
 
 fn main() {
     let o = options();
-    // On Linux the corpora and sites go to tmpfs unless `--keep` says otherwise: a VM's disk
-    // can take 20 µs or 400 µs to create a file from one minute to the next, and that would
-    // drown what is being measured. `--keep DIR` on a disk measures the disk too.
-    let shm = Path::new("/dev/shm");
-    let scratch =
-        if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temporary directory");
+    // Corpora and sites go to tmpfs unless `--keep` says otherwise (see `support::scratch`).
+    let scratch = support::scratch();
     let base_dir = o.keep.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     eprintln!("corpora and sites in {}", base_dir.display());
     let mut rows = Vec::new();

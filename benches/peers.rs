@@ -253,9 +253,7 @@ fn secs(d: Duration) -> String {
 
 fn main() {
     let o = options();
-    let shm = Path::new("/dev/shm");
-    let scratch =
-        if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temporary directory");
+    let scratch = support::scratch();
     // Absolute: Hugo resolves a relative `--destination` against its `--source`.
     let base = o.dir.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     std::fs::create_dir_all(&base).expect("create --dir");

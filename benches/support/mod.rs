@@ -15,6 +15,14 @@ pub struct Run {
     pub phases: Vec<(String, f64)>,
 }
 
+/// A scratch folder for corpora and sites: on tmpfs (`/dev/shm`) where there is one, since a
+/// VM's disk can take 20 µs or 400 µs to create a file from one minute to the next and that
+/// would drown what is being measured. A `--dir`/`--keep` on a disk measures the disk too.
+pub fn scratch() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temporary directory")
+}
+
 /// Flushes dirty pages first, so one run does not pay for the previous run's writes.
 pub fn settle() {
     // SAFETY: sync(2) takes no arguments and cannot fail.
