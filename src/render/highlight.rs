@@ -17,6 +17,7 @@ use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet
 use syntect::util::LinesWithEndings;
 
 use super::escape_html;
+use super::grammars::{Grammar, Grammars};
 
 /// Token kinds: the scope prefix that names one, and its class (without the `hl-` prefix).
 /// For each scope the first prefix that matches wins, so the specific come before the general.
@@ -59,6 +60,8 @@ enum Verdict {
 
 pub struct Highlighter {
     syntaxes: SyntaxSet,
+    /// The languages tree-sitter highlights instead of syntect.
+    grammars: Grammars,
     /// Token HTML from an earlier run ([`Highlighter::load`]), each entry checked against its
     /// code, by [`stored_key`].
     stored: foldhash::HashMap<String, Arc<str>>,
@@ -137,6 +140,7 @@ impl Highlighter {
         let plain = styles.iter().map(|s| s.iter().all(Option::is_none)).collect();
         Highlighter {
             syntaxes: two_face::syntax::extra_newlines(),
+            grammars: Grammars::new(),
             stored: foldhash::HashMap::default(),
             used: Mutex::new(foldhash::HashMap::default()),
             missed: std::sync::atomic::AtomicUsize::new(0),
@@ -162,6 +166,19 @@ impl Highlighter {
         self.syntaxes.find_syntax_by_token(canonical(&lang))
     }
 
+    /// What highlights `lang`: a tree-sitter grammar where there is one, else syntect.
+    fn engine(&self, lang: &str) -> Option<Engine<'_>> {
+        let colour = |class: &'static str| {
+            let i = KINDS.iter().position(|(_, c)| *c == class)?;
+            (!self.plain[i]).then_some(class)
+        };
+        let tree = self.grammars.get(canonical(&lang.trim().to_ascii_lowercase()), colour);
+        match tree {
+            Some(grammar) => Some(Engine::Tree(grammar)),
+            None => self.syntax(lang).map(Engine::Regex),
+        }
+    }
+
     /// A `<pre>` block. Unknown languages render as escaped plain code, never an error.
     pub fn block(&self, lang: &str, code: &str) -> Arc<str> {
         let key = {
@@ -185,9 +202,9 @@ impl Highlighter {
         // Grammars are regular expressions run per line with a stack of contexts: a huge block,
         // a very long line or deeply nested input can take minutes. Past the size budget
         // (which `check` reports) or the time budget the block is shown plain.
-        let syntax = self.syntax(lang).filter(|_| crate::markdown::highlightable(code));
-        let inner: Arc<str> = match syntax {
-            Some(syntax) => self.stored_tokens(syntax, code).unwrap_or_else(|| {
+        let engine = self.engine(lang).filter(|_| crate::markdown::highlightable(code));
+        let inner: Arc<str> = match engine {
+            Some(engine) => self.stored_tokens(engine, code).unwrap_or_else(|| {
                 self.over_budget.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 escape_html(code).into()
             }),
@@ -199,13 +216,20 @@ impl Highlighter {
     }
 
     /// [`Highlighter::tokens`], from the store when an earlier run highlighted the same code.
-    fn stored_tokens(&self, syntax: &SyntaxReference, code: &str) -> Option<Arc<str>> {
-        let key = stored_key(&syntax.name, code);
+    fn stored_tokens(&self, engine: Engine<'_>, code: &str) -> Option<Arc<str>> {
+        let name = match engine {
+            Engine::Regex(syntax) => &syntax.name,
+            Engine::Tree(grammar) => grammar.name,
+        };
+        let key = stored_key(name, code);
         let tokens = match self.stored.get(&key) {
             Some(hit) => hit.clone(),
             None => {
                 self.missed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.tokens(syntax, code)?.into()
+                match engine {
+                    Engine::Regex(syntax) => self.tokens(syntax, code)?.into(),
+                    Engine::Tree(grammar) => tree_tokens(grammar, code)?.into(),
+                }
             }
         };
         if let Ok(mut used) = self.used.lock() {
@@ -327,7 +351,7 @@ impl Highlighter {
                 }
                 let declarations = self.styles[i][theme].map_or_else(
                     || "color: inherit; font-weight: normal; font-style: normal;".to_string(),
-                    declarations,
+                    |style| declarations(style, CODE_BACKGROUND[theme]),
                 );
                 css.push_str(&format!("{scope}.hl-{class} {{ {declarations} }}\n"));
             }
@@ -344,6 +368,26 @@ impl Highlighter {
         out.push_str("}\n");
         out
     }
+}
+
+/// Which engine highlights a block.
+#[derive(Clone, Copy)]
+enum Engine<'a> {
+    Regex(&'a SyntaxReference),
+    Tree(&'a Grammar),
+}
+
+/// [`Highlighter::tokens`] for a tree-sitter grammar: the same spans, from its captures.
+fn tree_tokens(grammar: &Grammar, code: &str) -> Option<String> {
+    let tokens = grammar.tokens(code, std::time::Instant::now() + TIME_BUDGET)?;
+    let mut out = Spans { html: String::with_capacity(code.len() * 2), open: None, pending: String::new() };
+    for (text, kind) in tokens {
+        // The emitter takes at most one newline, at the end; a comment or string can span lines.
+        for line in text.split_inclusive('\n') {
+            out.push(line, kind);
+        }
+    }
+    Some(out.finish())
 }
 
 /// A stored block's key: the grammar's name and the code.
@@ -478,14 +522,53 @@ fn kind_style(theme: &Theme, i: usize) -> Option<Style> {
     (Some(style.foreground) != text || !style.font_style.is_empty()).then_some(style)
 }
 
-/// A style as CSS declarations (the background is the page's).
-fn declarations(style: Style) -> String {
-    let c = style.foreground;
-    let mut out = if c.a == 0xff {
-        format!("color: #{:02x}{:02x}{:02x};", c.r, c.g, c.b)
-    } else {
-        format!("color: rgba({}, {}, {}, {:.2});", c.r, c.g, c.b, f32::from(c.a) / 255.0)
+/// The background of a code block in the light and the dark theme (`--code-bg` in the
+/// default theme's `style.css`).
+const CODE_BACKGROUND: [[u8; 3]; 2] = [[0xf4, 0xf6, 0xf9], [0x12, 0x19, 0x22]];
+
+/// The contrast a token's colour keeps against [`CODE_BACKGROUND`]: WCAG AA for text.
+const MIN_CONTRAST: f64 = 4.5;
+
+/// WCAG relative luminance of an sRGB colour.
+fn luminance([r, g, b]: [u8; 3]) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
     };
+    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+}
+
+/// WCAG contrast ratio of two colours.
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (a, b) = (luminance(a), luminance(b));
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+/// `colour`, moved towards black on a light background (white on a dark one) just far enough
+/// to be read: a theme's pale comment grey is 2.9:1 on the code background.
+fn readable(colour: [u8; 3], background: [u8; 3]) -> [u8; 3] {
+    let towards: f64 = if luminance(background) > 0.5 { 0.0 } else { 255.0 };
+    (0..=20)
+        .map(|step| {
+            let t = f64::from(step) / 20.0;
+            colour.map(|c| (f64::from(c) + (towards - f64::from(c)) * t).round() as u8)
+        })
+        .find(|c| contrast(*c, background) >= MIN_CONTRAST)
+        .unwrap_or(colour)
+}
+
+/// A style as CSS declarations on `background` (which stays the page's), its colour
+/// [`readable`] there.
+fn declarations(style: Style, background: [u8; 3]) -> String {
+    let c = style.foreground;
+    // A translucent colour is taken as blended over the background.
+    let alpha = f64::from(c.a) / 255.0;
+    let rgb = [c.r, c.g, c.b];
+    let blended = std::array::from_fn(|i| {
+        (f64::from(rgb[i]) * alpha + f64::from(background[i]) * (1.0 - alpha)).round() as u8
+    });
+    let [r, g, b] = readable(blended, background);
+    let mut out = format!("color: #{r:02x}{g:02x}{b:02x};");
     let has = |f| style.font_style.contains(f);
     // Stated either way: the dark rules must undo what the light ones set.
     out.push_str(if has(FontStyle::BOLD) { " font-weight: bold;" } else { " font-weight: normal;" });
@@ -654,6 +737,83 @@ mod tests {
         }
     }
 
+    /// Per theme, the characters of `code` that the tree-sitter grammar colours differently
+    /// from the theme's colour for syntect's full scope stack; and the characters looked at.
+    fn tree_unfaithful(h: &Highlighter, lang: &str, code: &str) -> ([usize; 2], usize) {
+        let (light, dark) = themes();
+        let themes = [&light, &dark];
+        let full = themes.map(syntect::highlighting::Highlighter::new);
+        let Some(Engine::Tree(grammar)) = h.engine(lang) else { panic!("{lang} is not tree-sitter's") };
+        let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        // The tree-sitter kind of every byte.
+        let mut kinds = Vec::new();
+        for (text, kind) in grammar.tokens(code, far).unwrap() {
+            kinds.extend(std::iter::repeat_n(kind, text.len()));
+        }
+        let mut state = ParseState::new(h.syntax(lang).expect(lang));
+        let mut stack = ScopeStack::new();
+        let (mut wrong, mut total) = ([0; 2], 0);
+        let mut offset = 0;
+        let mut compare = |text: &str, at: usize, stack: &ScopeStack| {
+            for (i, c) in text.char_indices().filter(|(_, c)| !c.is_whitespace()) {
+                total += 1;
+                let kind = kinds[at + i].and_then(|k| KINDS.iter().position(|(_, c)| *c == k));
+                for (t, theme) in themes.iter().enumerate() {
+                    let want = full[t].style_for_stack(stack.as_slice());
+                    let want = (Some(want.foreground) != theme.settings.foreground || !want.font_style.is_empty())
+                        .then_some((want.foreground, want.font_style));
+                    let got = kind.and_then(|i| kind_style(theme, i)).map(|s| (s.foreground, s.font_style));
+                    if want != got {
+                        wrong[t] += 1;
+                        if std::env::var_os("SHOW").is_some() {
+                            eprintln!("{lang} {c:?} theme {t}: want {want:?} got {got:?} ({:?})", kinds[at + i]);
+                        }
+                    }
+                }
+            }
+        };
+        for line in LinesWithEndings::from(code) {
+            let mut at = 0;
+            for (i, op) in state.parse_line(line, &h.syntaxes).unwrap() {
+                compare(&line[at..i], offset + at, &stack);
+                at = i;
+                stack.apply(&op).unwrap();
+            }
+            compare(&line[at..], offset + at, &stack);
+            offset += line.len();
+        }
+        (wrong, total)
+    }
+
+    #[test]
+    fn tree_sitter_grammars_colour_much_as_the_themes_do() {
+        let h = Highlighter::new();
+        let (mut wrong, mut total) = ([0; 2], 0);
+        let mut languages = Vec::new();
+        for block in SAMPLE.split("```").skip(1).step_by(2) {
+            let (lang, code) = block.split_once('\n').unwrap();
+            if !matches!(h.engine(lang), Some(Engine::Tree(_))) {
+                continue;
+            }
+            let (w, t) = tree_unfaithful(&h, lang, code);
+            eprintln!("{lang}: {w:?} of {t} characters coloured otherwise than the themes colour syntect's scopes");
+            if lang == "powershell" {
+                // The language of the shipped catalogs: within a tenth, in both themes.
+                assert!(w.iter().all(|w| w * 10 <= t), "{lang}: {w:?} of {t}");
+            }
+            wrong = [wrong[0] + w[0], wrong[1] + w[1]];
+            total += t;
+            languages.push(lang);
+        }
+        assert_eq!(languages, ["powershell", "cmd", "yaml", "json", "bash"]);
+        // The grammars draw lines differently (tree-sitter's batch grammar colours commands
+        // and `echo` that syntect's leaves plain; a JSON key is a key, not a string); overall
+        // four characters in five look as they did.
+        for (theme, w) in ["light", "dark"].iter().zip(wrong) {
+            assert!(w * 5 <= total, "{theme}: {w} of {total} characters coloured differently");
+        }
+    }
+
     /// Code in every language the catalogs use, with the constructs a theme colours.
     const SAMPLE: &str = r#"```powershell
 # Stop the service first
@@ -811,5 +971,24 @@ export X=1
         assert!(css.contains(".hl-"));
         assert!(css.contains("html[data-theme=\"dark\"] .hl-"));
         assert!(css.contains("prefers-color-scheme: dark"));
+    }
+
+    #[test]
+    fn every_token_colour_is_readable_on_the_code_background() {
+        let css = Highlighter::new().css();
+        let mut checked = 0;
+        for rule in css.lines().filter(|l| l.contains(".hl-")) {
+            let theme = usize::from(rule.contains("data-theme"));
+            let Some(hex) = rule.split("color: #").nth(1) else { continue };
+            let hex = &hex[..6];
+            let rgb = std::array::from_fn(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap());
+            let ratio = contrast(rgb, CODE_BACKGROUND[theme]);
+            assert!(ratio >= MIN_CONTRAST, "{rule}: {ratio:.2}");
+            checked += 1;
+        }
+        assert!(checked > 20, "{css}");
+        // The light theme's comment grey was 2.9:1; it is darkened just enough, not to black.
+        let comment = readable([0x96, 0x98, 0x96], CODE_BACKGROUND[0]);
+        assert!(contrast(comment, CODE_BACKGROUND[0]) < MIN_CONTRAST + 1.0, "{comment:?}");
     }
 }

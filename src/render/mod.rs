@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod assistant;
 pub mod backlinks;
 pub mod diagram;
+mod grammars;
 pub mod highlight;
 pub mod links;
 pub mod md;

@@ -1,0 +1,284 @@
+//! Tree-sitter grammars for the languages syntect's regular-expression grammars are slow at.
+//!
+//! syntect runs every pattern of the current context at every position of a line; for
+//! PowerShell (one 742-character pattern of command verbs is 40 % of it), cmd, YAML, JSON and
+//! shell that is 500–1,600 ns a byte, against 200–480 ns for a tree-sitter parse and its
+//! highlight query (`cargo bench --bench build` shows the build as a whole). XML and INI
+//! stay with syntect, which is as fast there. A grammar's captures (`@function`,
+//! `@string.special.key` …) become the same short kinds syntect's scopes do, so one stylesheet
+//! colours both.
+
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Language, ParseOptions, Parser, Query, QueryCursor, QueryCursorOptions};
+
+/// Capture names, most specific first, and the kind (a class of `KINDS`) each becomes; a
+/// capture matches the first name it equals or starts with followed by a dot. Captures no
+/// name covers (`@embedded`, `@array`) colour nothing.
+const CAPTURES: &[(&str, &str)] = &[
+    ("comment", "c"),
+    ("string.special.key", "nt"),
+    ("string.special", "se"),
+    ("string.escape", "se"),
+    ("escape", "se"),
+    ("string", "s"),
+    ("number", "m"),
+    ("float", "m"),
+    ("boolean", "kc"),
+    ("constant.builtin", "kc"),
+    ("constant", "no"),
+    ("operator", "o"),
+    ("keyword", "k"),
+    ("type", "kt"),
+    ("function.builtin", "nb"),
+    ("function", "nb"),
+    ("label", "nl"),
+    ("tag", "nt"),
+    ("attribute", "na"),
+    ("property", "nt"),
+    ("variable.parameter", "vp"),
+    ("variable.builtin", "vs"),
+    ("variable", "nv"),
+    ("punctuation", "p"),
+    ("delimiter", "p"),
+];
+
+/// One language: how pathbook names it (after [`super::highlight`]'s aliases), the name its
+/// stored blocks are filed under, and the grammar with its highlight query.
+struct Spec {
+    lang: &'static str,
+    name: &'static str,
+    /// Captures this grammar means otherwise than [`CAPTURES`] says.
+    captures: &'static [(&'static str, &'static str)],
+    language: fn() -> Language,
+    query: &'static str,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        lang: "powershell",
+        name: "tree-sitter PowerShell",
+        // `.Status`: a member, which the themes leave in the text colour, not a mapping key.
+        captures: &[("property", "nv")],
+        language: || tree_sitter_powershell::LANGUAGE.into(),
+        query: tree_sitter_powershell::HIGHLIGHTS_QUERY,
+    },
+    Spec {
+        lang: "bat",
+        name: "tree-sitter batch",
+        captures: &[],
+        language: || tree_sitter_batch::LANGUAGE.into(),
+        query: tree_sitter_batch::HIGHLIGHTS_QUERY,
+    },
+    Spec {
+        lang: "yaml",
+        name: "tree-sitter YAML",
+        captures: &[],
+        language: || tree_sitter_yaml::LANGUAGE.into(),
+        query: tree_sitter_yaml::HIGHLIGHTS_QUERY,
+    },
+    Spec {
+        lang: "json",
+        name: "tree-sitter JSON",
+        captures: &[],
+        language: || tree_sitter_json::LANGUAGE.into(),
+        query: tree_sitter_json::HIGHLIGHTS_QUERY,
+    },
+    Spec {
+        lang: "bash",
+        name: "tree-sitter bash",
+        captures: &[],
+        language: || tree_sitter_bash::LANGUAGE.into(),
+        query: tree_sitter_bash::HIGHLIGHT_QUERY,
+    },
+];
+
+/// A grammar ready to highlight with: its query compiled and each capture's kind looked up.
+pub(super) struct Grammar {
+    pub(super) name: &'static str,
+    language: Language,
+    query: Query,
+    /// Per capture index, the kind's class (`None`: not coloured).
+    kinds: Vec<Option<&'static str>>,
+}
+
+thread_local! {
+    static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(Parser::new());
+}
+
+/// The grammars, each compiled the first time a block asks for it (a site without shell
+/// code never pays for the shell query).
+pub(super) struct Grammars {
+    compiled: Vec<OnceLock<Option<Grammar>>>,
+}
+
+impl Grammars {
+    pub(super) fn new() -> Grammars {
+        Grammars { compiled: SPECS.iter().map(|_| OnceLock::new()).collect() }
+    }
+
+    /// The grammar for `lang` (a canonical name), if tree-sitter highlights it. `colour` says
+    /// which class a kind is written as (`None` for kinds the themes leave plain).
+    pub(super) fn get(&self, lang: &str, colour: impl Fn(&'static str) -> Option<&'static str>) -> Option<&Grammar> {
+        let i = SPECS.iter().position(|s| s.lang == lang)?;
+        let spec = &SPECS[i];
+        self.compiled[i]
+            .get_or_init(|| {
+                let language = (spec.language)();
+                // The queries ship with their grammars and are tested: a failure here is a
+                // broken dependency, and the block is then shown by syntect instead.
+                let query = Query::new(&language, spec.query).ok()?;
+                let kinds = query
+                    .capture_names()
+                    .iter()
+                    .map(|c| kind_of(spec.captures, c).or_else(|| kind_of(CAPTURES, c)).and_then(&colour))
+                    .collect();
+                Some(Grammar { name: spec.name, language, query, kinds })
+            })
+            .as_ref()
+    }
+}
+
+/// The kind a capture name stands for in `table`.
+fn kind_of(table: &[(&str, &'static str)], capture: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(name, _)| capture.strip_prefix(name).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')))
+        .map(|(_, kind)| *kind)
+}
+
+/// A stretch of source text and its kind, in order; together they are the whole code.
+pub(super) type Token<'a> = (&'a str, Option<&'static str>);
+
+impl Grammar {
+    /// `code` cut into tokens, each the innermost coloured capture around it. `None` when the
+    /// parse or the query runs past `deadline`.
+    pub(super) fn tokens<'a>(&self, code: &'a str, deadline: Instant) -> Option<Vec<Token<'a>>> {
+        let mut in_time =
+            |_: &_| if Instant::now() > deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        let bytes = code.as_bytes();
+        // A parser per thread, kept between blocks: making one costs about what parsing a
+        // short block does.
+        let tree = PARSER.with_borrow_mut(|parser| {
+            parser.set_language(&self.language).ok()?;
+            let tree = parser.parse_with_options(
+                &mut |at, _| bytes.get(at..).unwrap_or_default(),
+                None,
+                Some(ParseOptions::new().progress_callback(&mut in_time)),
+            );
+            // A parse stopped early would resume from where it stopped on the next call.
+            parser.reset();
+            tree
+        })?;
+        let mut in_time =
+            |_: &_| if Instant::now() > deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        let mut cursor = QueryCursor::new();
+        let mut captures = cursor.captures_with_options(
+            &self.query,
+            tree.root_node(),
+            bytes,
+            QueryCursorOptions::new().progress_callback(&mut in_time),
+        );
+        let mut out = Tokens { code, at: 0, open: Vec::new(), tokens: Vec::new() };
+        let mut last = None;
+        while let Some((found, i)) = captures.next() {
+            let capture = found.captures.get(*i)?;
+            let Some(kind) = self.kinds.get(capture.index as usize).copied().flatten() else { continue };
+            let range = capture.node.byte_range();
+            // One node caught by several patterns takes the last: these queries put the general
+            // pattern first (`(string_scalar) @string`) and the particular after (a mapping key).
+            if last.replace(range.clone()) == Some(range.clone()) {
+                out.recolour(range.end, kind);
+                continue;
+            }
+            out.until(range.start)?;
+            out.open(range.end, kind);
+        }
+        drop(captures);
+        // A query stopped by the deadline ends early, and would leave the rest plain.
+        if Instant::now() > deadline {
+            return None;
+        }
+        out.until(code.len())?;
+        Some(out.tokens)
+    }
+}
+
+/// Tokens being cut: the captures still open around the current position, innermost last.
+struct Tokens<'a> {
+    code: &'a str,
+    at: usize,
+    /// End and kind of each open capture; ends never grow towards the top.
+    open: Vec<(usize, &'static str)>,
+    tokens: Vec<Token<'a>>,
+}
+
+impl<'a> Tokens<'a> {
+    /// Emits the text up to `to`, each stretch in the kind of the innermost capture over it.
+    fn until(&mut self, to: usize) -> Option<()> {
+        while self.at < to {
+            while self.open.last().is_some_and(|(end, _)| *end <= self.at) {
+                self.open.pop();
+            }
+            let (end, kind) = match self.open.last() {
+                Some((end, kind)) => ((*end).min(to), Some(*kind)),
+                None => (to, None),
+            };
+            self.tokens.push((self.code.get(self.at..end)?, kind));
+            self.at = end;
+        }
+        Some(())
+    }
+
+    /// The capture just opened, ending at `end`, is of `kind` after all.
+    fn recolour(&mut self, end: usize, kind: &'static str) {
+        if let Some(open) = self.open.iter_mut().rev().find(|(e, _)| *e == end) {
+            open.1 = kind;
+        }
+    }
+
+    /// A capture starting here and ending at `end`, placed inside every open one that ends no
+    /// sooner (captures of one start come in either order).
+    fn open(&mut self, end: usize, kind: &'static str) {
+        let at = self.open.iter().rposition(|(e, _)| *e >= end).map_or(0, |p| p + 1);
+        self.open.insert(at, (end, kind));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_compiles_and_its_captures_mostly_have_kinds() {
+        let grammars = Grammars::new();
+        for spec in SPECS {
+            let g = grammars.get(spec.lang, Some).unwrap_or_else(|| panic!("{} query", spec.lang));
+            let coloured = g.kinds.iter().filter(|k| k.is_some()).count();
+            assert!(coloured * 2 >= g.kinds.len(), "{}: {:?}", spec.lang, g.query.capture_names());
+        }
+        assert_eq!(kind_of(CAPTURES, "string.special.key"), Some("nt"));
+        assert_eq!(kind_of(CAPTURES, "stringy"), None);
+        assert_eq!(kind_of(CAPTURES, "function.method"), Some("nb"));
+    }
+
+    #[test]
+    fn tokens_cover_the_code_exactly_with_the_innermost_kind() {
+        let grammars = Grammars::new();
+        let g = grammars.get("powershell", Some).unwrap();
+        let code = "Get-Service -Name \"MS$x\" | Where-Object { $_.Status -ne 'Running' } # done\n";
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let tokens = g.tokens(code, far).unwrap();
+        assert_eq!(tokens.iter().map(|t| t.0).collect::<String>(), code);
+        let kind = |text: &str| tokens.iter().find(|t| t.0 == text).map(|t| t.1);
+        assert_eq!(kind("Get-Service"), Some(Some("nb")), "{tokens:?}");
+        assert_eq!(kind("'Running'"), Some(Some("s")), "{tokens:?}");
+        assert_eq!(kind("-ne"), Some(Some("o")), "{tokens:?}");
+        assert_eq!(kind("# done"), Some(Some("c")), "{tokens:?}");
+        // Past the deadline nothing is returned, rather than a half-coloured block.
+        assert!(g.tokens(code, Instant::now() - std::time::Duration::from_millis(1)).is_none());
+    }
+}
