@@ -1,5 +1,5 @@
 //! Bounded, seeded fuzzing of the parsers that take text straight from authors: the condition
-//! and action syntax, the front-matter splitter and the Markdown renderer. Each runs a fixed
+//! and action syntax, the front-matter splitter, the Markdown renderer and the highlighters. Each runs a fixed
 //! number of generated cases from a fixed seed, so CI time is bounded and a failure replays.
 //! The property: no panic, and no author text ever becomes live markup.
 
@@ -165,4 +165,75 @@ proptest! {
 fn highlighter() -> &'static pathbook::render::highlight::Highlighter {
     static HL: std::sync::OnceLock<pathbook::render::highlight::Highlighter> = std::sync::OnceLock::new();
     HL.get_or_init(pathbook::render::highlight::Highlighter::new)
+}
+
+/// Pieces of code in the languages highlighting knows, their delimiters unbalanced on purpose,
+/// with indentation and nesting that grammars keep state for.
+fn code_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("- ".to_string()),
+        Just("  ".to_string()),
+        Just("key: ".to_string()),
+        Just("? ".to_string()),
+        Just("|\n".to_string()),
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just("\"".to_string()),
+        Just("'".to_string()),
+        Just("$(".to_string()),
+        Just(")".to_string()),
+        Just("@'\n".to_string()),
+        Just("<<EOF\n".to_string()),
+        Just("EOF\n".to_string()),
+        Just("%PATH%".to_string()),
+        Just("rem ".to_string()),
+        Just("# ".to_string()),
+        Just("Get-Service -Name x | ".to_string()),
+        Just("<a b=\"c\">".to_string()),
+        Just("</script>".to_string()),
+        Just("&amp;".to_string()),
+        Just("\r\n".to_string()),
+        Just("\n".to_string()),
+        Just("\t".to_string()),
+        Just("é\u{202e}\u{0}".to_string()),
+        "[ -~]{0,8}",
+    ];
+    prop::collection::vec(piece, 0..120).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(config(1500))]
+
+    #[test]
+    fn highlighted_code_is_the_code_in_spans(code in code_text(), lang in prop::sample::select(
+        vec!["powershell", "cmd", "yaml", "json", "bash", "xml", "ini", "reg"])) {
+        let html = highlighter().block(lang, &code);
+        let inner = html.split_once("<code>").and_then(|(_, c)| c.rsplit_once("</code>")).map(|(c, _)| c);
+        prop_assert!(inner.is_some(), "{html}");
+        // Tags removed and entities read, the block is exactly the code.
+        let mut text = String::new();
+        let mut rest = inner.unwrap_or_default();
+        while let Some(i) = rest.find(['<', '&']) {
+            text.push_str(&rest[..i]);
+            rest = &rest[i..];
+            if rest.starts_with('<') {
+                let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+                let tag = &rest[..end];
+                prop_assert!(tag == "</span>" || tag.starts_with("<span class=\""), "{lang} {code:?}: {tag}");
+                rest = &rest[end..];
+            } else {
+                let end = rest.find(';').map_or(rest.len(), |e| e + 1);
+                let c = match &rest[..end] {
+                    "&amp;" => '&', "&lt;" => '<', "&gt;" => '>', "&quot;" => '"', "&#39;" => '\'',
+                    other => return Err(TestCaseError::fail(format!("{lang} {code:?}: entity {other}"))),
+                };
+                text.push(c);
+                rest = &rest[end..];
+            }
+        }
+        text.push_str(rest);
+        prop_assert_eq!(text, code, "{}", lang);
+    }
 }

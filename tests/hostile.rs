@@ -529,6 +529,24 @@ fn a_huge_hostile_code_block_is_shown_plain_with_a_located_warning() {
 }
 
 #[test]
+fn deeply_indented_yaml_builds_and_is_shown_whole() {
+    // 300 levels of block sequence: tree-sitter-yaml's scanner would overflow its state buffer
+    // and abort the process; such a block goes to the other highlighter.
+    let kb = Kb::shipped();
+    let deep: String = (0..3).map(|i| format!("{}<b>x{i}</b>\n", "- ".repeat(300))).collect();
+    let shallow = "key: [1, 2]\n";
+    kb.write("content/deep.md", format!("---\ntitle: Deep\n---\n\n```yaml\n{deep}```\n\n```yaml\n{shallow}```\n"));
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = kb.read("book/articles/deep.html");
+    for i in 0..3 {
+        assert!(page.contains(&format!("&lt;b&gt;x{i}&lt;/b&gt;")), "level {i} shown, escaped");
+    }
+    assert!(!page.contains("<b>x"), "no markup from the code");
+    assert!(page.contains("<span class=\"hl-nt\">key</span>"), "the short block is highlighted");
+}
+
+#[test]
 fn max_combinations_has_a_ceiling_with_a_located_error() {
     let kb = Kb::shipped();
     kb.edit("rules/assistant.yaml", "assistant:\n", "assistant:\n  max_combinations: 100000000\n");

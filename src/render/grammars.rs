@@ -53,6 +53,8 @@ struct Spec {
     name: &'static str,
     /// Captures this grammar means otherwise than [`CAPTURES`] says.
     captures: &'static [(&'static str, &'static str)],
+    /// Whether the grammar's C code is safe on `code` (else syntect highlights it).
+    takes: fn(&str) -> bool,
     language: fn() -> Language,
     query: &'static str,
 }
@@ -63,6 +65,7 @@ const SPECS: &[Spec] = &[
         name: "tree-sitter PowerShell",
         // `.Status`: a member, which the themes leave in the text colour, not a mapping key.
         captures: &[("property", "nv")],
+        takes: |_| true,
         language: || tree_sitter_powershell::LANGUAGE.into(),
         query: tree_sitter_powershell::HIGHLIGHTS_QUERY,
     },
@@ -70,6 +73,7 @@ const SPECS: &[Spec] = &[
         lang: "bat",
         name: "tree-sitter batch",
         captures: &[],
+        takes: |_| true,
         language: || tree_sitter_batch::LANGUAGE.into(),
         query: tree_sitter_batch::HIGHLIGHTS_QUERY,
     },
@@ -77,6 +81,11 @@ const SPECS: &[Spec] = &[
         lang: "yaml",
         name: "tree-sitter YAML",
         captures: &[],
+        // The scanner keeps a stack of indentation levels and, 254 levels deep, writes its
+        // state two bytes past tree-sitter's 1,024-byte buffer and aborts the process. A level
+        // starts further right than the one before, or at the same column once (a sequence
+        // under a key), so lines under 120 characters keep it under 240 levels.
+        takes: |code| code.lines().all(|line| line.chars().count() < 120),
         language: || tree_sitter_yaml::LANGUAGE.into(),
         query: tree_sitter_yaml::HIGHLIGHTS_QUERY,
     },
@@ -84,6 +93,7 @@ const SPECS: &[Spec] = &[
         lang: "json",
         name: "tree-sitter JSON",
         captures: &[],
+        takes: |_| true,
         language: || tree_sitter_json::LANGUAGE.into(),
         query: tree_sitter_json::HIGHLIGHTS_QUERY,
     },
@@ -91,6 +101,7 @@ const SPECS: &[Spec] = &[
         lang: "bash",
         name: "tree-sitter bash",
         captures: &[],
+        takes: |_| true,
         language: || tree_sitter_bash::LANGUAGE.into(),
         query: tree_sitter_bash::HIGHLIGHT_QUERY,
     },
@@ -99,6 +110,7 @@ const SPECS: &[Spec] = &[
 /// A grammar ready to highlight with: its query compiled and each capture's kind looked up.
 pub(super) struct Grammar {
     pub(super) name: &'static str,
+    takes: fn(&str) -> bool,
     language: Language,
     query: Query,
     /// Per capture index, the kind's class (`None`: not coloured).
@@ -136,7 +148,7 @@ impl Grammars {
                     .iter()
                     .map(|c| kind_of(spec.captures, c).or_else(|| kind_of(CAPTURES, c)).and_then(&colour))
                     .collect();
-                Some(Grammar { name: spec.name, language, query, kinds })
+                Some(Grammar { name: spec.name, takes: spec.takes, language, query, kinds })
             })
             .as_ref()
     }
@@ -154,6 +166,11 @@ fn kind_of(table: &[(&str, &'static str)], capture: &str) -> Option<&'static str
 pub(super) type Token<'a> = (&'a str, Option<&'static str>);
 
 impl Grammar {
+    /// Whether this grammar may parse `code` (see `Spec::takes`).
+    pub(super) fn takes(&self, code: &str) -> bool {
+        (self.takes)(code)
+    }
+
     /// `code` cut into tokens, each the innermost coloured capture around it. `None` when the
     /// parse or the query runs past `deadline`.
     pub(super) fn tokens<'a>(&self, code: &'a str, deadline: Instant) -> Option<Vec<Token<'a>>> {
@@ -280,5 +297,44 @@ mod tests {
         assert_eq!(kind("# done"), Some(Some("c")), "{tokens:?}");
         // Past the deadline nothing is returned, rather than a half-coloured block.
         assert!(g.tokens(code, Instant::now() - std::time::Duration::from_millis(1)).is_none());
+    }
+
+    #[test]
+    fn hostile_code_comes_back_whole_or_not_at_all() {
+        let grammars = Grammars::new();
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let deep = |open: &str, close: &str| format!("{}x{}\n", open.repeat(2000), close.repeat(2000));
+        let cases = [
+            ("json", deep("[", "]")),
+            ("json", "{\"a\": \"</code><script>alert(1)</script>\"}\n".to_string()),
+            ("yaml", deep("- ", "")),
+            ("yaml", (0..300).map(|i| format!("{}- x\n", " ".repeat(i))).collect()),
+            ("yaml", (0..58).map(|i| format!("{}- x\n", "  ".repeat(i))).collect()),
+            // As deep as a line under 120 characters goes: a sequence under each key.
+            ("yaml", (0..58).map(|i| format!("{}k{i}:\n{}- \n", "  ".repeat(i), "  ".repeat(i))).collect()),
+            ("yaml", format!("{}x\n", "- ".repeat(59))),
+            ("yaml", format!("{}x{}\n", "{a: ".repeat(20), "}".repeat(20))),
+            ("yaml", deep("{a: ", "}")),
+            ("powershell", deep("(", ")")),
+            ("powershell", "\"unterminated\n$(\n@'\n".to_string()),
+            ("bash", deep("$(", ")")),
+            ("bat", "%%%\x00\u{202e}é\r\n".repeat(200)),
+        ];
+        let mut checked = Vec::new();
+        for (lang, code) in cases {
+            let g = grammars.get(lang, Some).unwrap();
+            if !g.takes(&code) {
+                continue;
+            }
+            // Whatever the grammar makes of it, the tokens are exactly the code, in order.
+            let tokens = g.tokens(&code, far).unwrap_or_else(|| panic!("{lang}: {code:.40}"));
+            assert_eq!(tokens.iter().map(|t| t.0).collect::<String>(), code, "{lang}");
+            checked.push(lang);
+        }
+        // The YAML that would overflow the scanner goes to syntect; the rest is parsed.
+        assert_eq!(
+            checked,
+            ["json", "json", "yaml", "yaml", "yaml", "yaml", "powershell", "powershell", "bash", "bat"]
+        );
     }
 }

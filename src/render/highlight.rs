@@ -166,13 +166,14 @@ impl Highlighter {
         self.syntaxes.find_syntax_by_token(canonical(&lang))
     }
 
-    /// What highlights `lang`: a tree-sitter grammar where there is one, else syntect.
-    fn engine(&self, lang: &str) -> Option<Engine<'_>> {
+    /// What highlights `code` in `lang`: a tree-sitter grammar where there is one that takes
+    /// it, else syntect.
+    fn engine(&self, lang: &str, code: &str) -> Option<Engine<'_>> {
         let colour = |class: &'static str| {
             let i = KINDS.iter().position(|(_, c)| *c == class)?;
             (!self.plain[i]).then_some(class)
         };
-        let tree = self.grammars.get(canonical(&lang.trim().to_ascii_lowercase()), colour);
+        let tree = self.grammars.get(canonical(&lang.trim().to_ascii_lowercase()), colour).filter(|g| g.takes(code));
         match tree {
             Some(grammar) => Some(Engine::Tree(grammar)),
             None => self.syntax(lang).map(Engine::Regex),
@@ -202,7 +203,7 @@ impl Highlighter {
         // Grammars are regular expressions run per line with a stack of contexts: a huge block,
         // a very long line or deeply nested input can take minutes. Past the size budget
         // (which `check` reports) or the time budget the block is shown plain.
-        let engine = self.engine(lang).filter(|_| crate::markdown::highlightable(code));
+        let engine = self.engine(lang, code).filter(|_| crate::markdown::highlightable(code));
         let inner: Arc<str> = match engine {
             Some(engine) => self.stored_tokens(engine, code).unwrap_or_else(|| {
                 self.over_budget.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -564,9 +565,8 @@ fn declarations(style: Style, background: [u8; 3]) -> String {
     // A translucent colour is taken as blended over the background.
     let alpha = f64::from(c.a) / 255.0;
     let rgb = [c.r, c.g, c.b];
-    let blended = std::array::from_fn(|i| {
-        (f64::from(rgb[i]) * alpha + f64::from(background[i]) * (1.0 - alpha)).round() as u8
-    });
+    let blended =
+        std::array::from_fn(|i| (f64::from(rgb[i]) * alpha + f64::from(background[i]) * (1.0 - alpha)).round() as u8);
     let [r, g, b] = readable(blended, background);
     let mut out = format!("color: #{r:02x}{g:02x}{b:02x};");
     let has = |f| style.font_style.contains(f);
@@ -743,7 +743,7 @@ mod tests {
         let (light, dark) = themes();
         let themes = [&light, &dark];
         let full = themes.map(syntect::highlighting::Highlighter::new);
-        let Some(Engine::Tree(grammar)) = h.engine(lang) else { panic!("{lang} is not tree-sitter's") };
+        let Some(Engine::Tree(grammar)) = h.engine(lang, code) else { panic!("{lang} is not tree-sitter's") };
         let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
         // The tree-sitter kind of every byte.
         let mut kinds = Vec::new();
@@ -792,7 +792,7 @@ mod tests {
         let mut languages = Vec::new();
         for block in SAMPLE.split("```").skip(1).step_by(2) {
             let (lang, code) = block.split_once('\n').unwrap();
-            if !matches!(h.engine(lang), Some(Engine::Tree(_))) {
+            if !matches!(h.engine(lang, code), Some(Engine::Tree(_))) {
                 continue;
             }
             let (w, t) = tree_unfaithful(&h, lang, code);
