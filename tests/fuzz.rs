@@ -1,7 +1,7 @@
 //! Bounded, seeded fuzzing of the parsers that take text straight from authors: the condition
-//! and action syntax, the front-matter splitter, the Markdown renderer and the highlighters. Each runs a fixed
-//! number of generated cases from a fixed seed, so CI time is bounded and a failure replays.
-//! The property: no panic, and no author text ever becomes live markup.
+//! and action syntax, the front-matter splitter, the Markdown renderer and the highlighters.
+//! Each runs a fixed number of generated cases from a fixed seed, so CI time is bounded and a
+//! failure replays. The property: no panic, and no author text ever becomes live markup.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
