@@ -132,6 +132,11 @@ impl Grammars {
         Grammars { compiled: SPECS.iter().map(|_| OnceLock::new()).collect() }
     }
 
+    /// No grammars: syntect highlights everything.
+    pub(super) fn none() -> Grammars {
+        Grammars { compiled: SPECS.iter().map(|_| OnceLock::from(None)).collect() }
+    }
+
     /// The grammar for `lang` (a canonical name), if tree-sitter highlights it. `colour` says
     /// which class a kind is written as (`None` for kinds the themes leave plain).
     pub(super) fn get(&self, lang: &str, colour: impl Fn(&'static str) -> Option<&'static str>) -> Option<&Grammar> {

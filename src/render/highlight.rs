@@ -153,6 +153,13 @@ impl Highlighter {
         }
     }
 
+    /// A highlighter that uses syntect for every language, for comparing the engines
+    /// (`cargo bench --bench highlight`).
+    #[doc(hidden)]
+    pub fn syntect_only() -> Highlighter {
+        Highlighter { grammars: Grammars::none(), ..Highlighter::new() }
+    }
+
     /// How many blocks ran out of time and were shown without highlighting.
     pub fn over_budget(&self) -> usize {
         self.over_budget.load(std::sync::atomic::Ordering::Relaxed)
