@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use pathbook::render::highlight::Highlighter;
 
+// The allocator the binary uses: highlighting allocates per token.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A block per language in the shape support articles have, `{i}` made unique per copy.
 const SAMPLES: &[(&str, &str)] = &[
     (
