@@ -35,7 +35,7 @@ const CAPTURES: &[(&str, &str)] = &[
     ("type", "kt"),
     ("function.builtin", "nb"),
     ("function", "nb"),
-    ("label", "nl"),
+    ("label", "ne"),
     ("tag", "nt"),
     ("attribute", "na"),
     ("property", "nt"),
@@ -281,6 +281,11 @@ mod tests {
             let g = grammars.get(spec.lang, Some).unwrap_or_else(|| panic!("{} query", spec.lang));
             let coloured = g.kinds.iter().filter(|k| k.is_some()).count();
             assert!(coloured * 2 >= g.kinds.len(), "{}: {:?}", spec.lang, g.query.capture_names());
+        }
+        // Every kind named is one the highlighter styles (and the cache check accepts).
+        let known = super::super::highlight::kind_classes();
+        for (capture, kind) in CAPTURES.iter().chain(SPECS.iter().flat_map(|s| s.captures)) {
+            assert!(known.contains(kind), "{capture} → {kind}");
         }
         assert_eq!(kind_of(CAPTURES, "string.special.key"), Some("nt"));
         assert_eq!(kind_of(CAPTURES, "stringy"), None);

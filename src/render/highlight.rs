@@ -48,6 +48,12 @@ const KINDS: &[(&str, &str)] = &[
     ("punctuation", "p"),
 ];
 
+/// The class of every kind (without the `hl-` prefix).
+#[cfg(test)]
+pub(super) fn kind_classes() -> Vec<&'static str> {
+    KINDS.iter().map(|(_, class)| *class).collect()
+}
+
 /// What one scope says about a token's kind.
 #[derive(Clone, Copy)]
 enum Verdict {
