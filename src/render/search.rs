@@ -56,65 +56,101 @@ const PART_BYTES: usize = 48 * 1024;
 /// Every term's postings: term → `(document, weight × 100)`, in document order.
 type Postings = BTreeMap<String, Vec<(u32, u32)>>;
 
+/// One chunk's terms, and its postings `(term's number in the chunk, document, weight)`.
+type ChunkPostings = (Vec<String>, Vec<(u32, u32, u32)>);
+
 /// The terms of every document, weighted as elasticlunr scores a field (√tf over √length),
 /// title ×3, times the kind of page.
 fn postings(docs: &[Doc], bodies: &[String]) -> Postings {
     use rayon::prelude::*;
-    let chunks: Vec<Vec<(String, u32, u32)>> = docs
+    // Each chunk of documents numbers its own terms, so a token is lowercased, stemmed and
+    // hashed once per chunk and a posting is three numbers until the chunks are joined.
+    let chunks: Vec<ChunkPostings> = docs
         .par_chunks(256)
         .zip(bodies.par_chunks(256))
         .enumerate()
         .map(|(c, (docs, bodies))| {
             let lang = English::new();
             let pipeline = lang.make_pipeline();
-            let mut memo: foldhash::HashMap<String, Option<String>> = foldhash::HashMap::default();
+            // Token as written → its term's number (`None`: a stop word).
+            let mut memo: foldhash::HashMap<String, Option<u32>> = foldhash::HashMap::default();
+            let mut numbers: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
+            let mut terms: Vec<String> = Vec::new();
             let mut out = Vec::new();
+            let mut tokens: Vec<u32> = Vec::new();
+            let mut weights: Vec<(u32, f64)> = Vec::new();
             for (i, (doc, body)) in docs.iter().zip(bodies).enumerate() {
                 let n = (c * 256 + i) as u32;
-                let mut weights: BTreeMap<&str, f64> = BTreeMap::new();
-                let fields: Vec<(f64, Vec<String>, bool)> = [(3.0, doc.0.as_str(), false), (1.0, body.as_str(), true)]
-                    .into_iter()
-                    .map(|(boost, text, distinct)| {
-                        let tokens = lang
-                            .tokenize(text)
-                            .into_iter()
-                            .filter_map(|raw| {
-                                memo.entry(raw).or_insert_with_key(|raw| pipeline.run(vec![raw.clone()]).pop()).clone()
-                            })
-                            .collect();
-                        (boost, tokens, distinct)
-                    })
-                    .collect();
-                for (boost, tokens, distinct) in &fields {
-                    let (boost, distinct) = (*boost, *distinct);
-                    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                    for t in tokens {
-                        *counts.entry(t).or_default() += 1;
+                weights.clear();
+                for (boost, text, distinct) in [(3.0, doc.0.as_str(), false), (1.0, body.as_str(), true)] {
+                    tokens.clear();
+                    for raw in lang.tokenize(text) {
+                        let term = *memo.entry(raw).or_insert_with_key(|raw| {
+                            let stem = pipeline.run(vec![raw.clone()]).pop()?;
+                            let next = terms.len() as u32;
+                            Some(*numbers.entry(stem).or_insert_with_key(|stem| {
+                                terms.push(stem.clone());
+                                next
+                            }))
+                        });
+                        tokens.extend(term);
+                    }
+                    let total = tokens.len();
+                    tokens.sort_unstable();
+                    let mut counts: Vec<(u32, usize)> = Vec::new();
+                    for t in &tokens {
+                        match counts.last_mut() {
+                            Some((last, count)) if last == t => *count += 1,
+                            _ => counts.push((*t, 1)),
+                        }
                     }
                     // A body is indexed as a set of terms (see `distinct_words`).
-                    let length = if distinct { counts.len() } else { tokens.len() };
+                    let length = if distinct { counts.len() } else { total };
                     if length == 0 {
                         continue;
                     }
                     for (term, count) in counts {
                         let tf = if distinct { 1.0 } else { (count as f64).sqrt() };
-                        *weights.entry(term).or_default() += boost * tf / (length as f64).sqrt();
+                        weights.push((term, boost * tf / (length as f64).sqrt()));
                     }
                 }
+                // The title's share first, then the body's, as the sum was always taken.
+                weights.sort_by_key(|(term, _)| *term);
                 let kind = kind_weight(doc.2);
-                for (term, w) in weights {
-                    out.push((term.to_string(), n, ((w * kind * 100.0).round() as u32).max(1)));
+                let mut k = 0;
+                while k < weights.len() {
+                    let term = weights[k].0;
+                    let mut w = 0.0;
+                    while k < weights.len() && weights[k].0 == term {
+                        w += weights[k].1;
+                        k += 1;
+                    }
+                    out.push((term, n, ((w * kind * 100.0).round() as u32).max(1)));
                 }
             }
-            out
+            (terms, out)
         })
         .collect();
-    // Gathered by hash, then put in term order once: far fewer string comparisons.
-    let mut all: foldhash::HashMap<String, Vec<(u32, u32)>> = foldhash::HashMap::default();
-    for (term, doc, w) in chunks.into_iter().flatten() {
-        all.entry(term).or_default().push((doc, w));
+    // Joined in document order: each chunk's terms are looked up once, not each posting.
+    let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+    let mut lists: Vec<Vec<(u32, u32)>> = Vec::new();
+    for (terms, out) in chunks {
+        let at: Vec<usize> = terms
+            .into_iter()
+            .map(|term| {
+                let next = lists.len();
+                *index.entry(term).or_insert_with(|| {
+                    lists.push(Vec::new());
+                    next
+                })
+            })
+            .collect();
+        for (term, doc, w) in out {
+            lists[at[term as usize]].push((doc, w));
+        }
     }
-    all.into_iter().collect()
+    let mut lists: Vec<Option<Vec<(u32, u32)>>> = lists.into_iter().map(Some).collect();
+    index.into_iter().map(|(term, i)| (term, lists[i].take().unwrap_or_default())).collect()
 }
 
 /// The terms cut into parts of about [`PART_BYTES`] each, in term order: a part holds every
