@@ -1,5 +1,6 @@
-//! Syntax highlighting at build time: syntect with two-face's syntaxes (onig engine), emitted as
-//! CSS classes so one stylesheet serves light and dark. The syntax set loads once per process
+//! Syntax highlighting at build time: syntect with two-face's syntaxes (onig engine), and for
+//! the languages its grammars are slow at, tree-sitter ([`super::grammars`]); emitted as CSS
+//! classes so one stylesheet serves light and dark. The syntax set loads once per process
 //! and identical blocks are highlighted once.
 //!
 //! A token gets one short class for its kind (`hl-k` keyword, `hl-s` string, … — the names
@@ -321,7 +322,7 @@ impl Highlighter {
         let started = std::time::Instant::now();
         let mut state = ParseState::new(syntax);
         let mut stack = ScopeStack::new();
-        let mut out = Spans { html: String::with_capacity(code.len() * 2), open: None, pending: String::new() };
+        let mut out = Spans::for_code(code);
         for line in LinesWithEndings::from(code) {
             let ops = state.parse_line(line, &self.syntaxes).ok()?;
             let mut kind = self.kind_of(&stack);
@@ -394,7 +395,7 @@ enum Engine<'a> {
 /// [`Highlighter::tokens`] for a tree-sitter grammar: the same spans, from its captures.
 fn tree_tokens(grammar: &Grammar, code: &str) -> Option<String> {
     let tokens = grammar.tokens(code, std::time::Instant::now() + TIME_BUDGET)?;
-    let mut out = Spans { html: String::with_capacity(code.len() * 2), open: None, pending: String::new() };
+    let mut out = Spans::for_code(code);
     for (text, kind) in tokens {
         // The emitter takes at most one newline, at the end; a comment or string can span lines.
         for line in text.split_inclusive('\n') {
@@ -474,6 +475,10 @@ struct Spans {
 }
 
 impl Spans {
+    fn for_code(code: &str) -> Spans {
+        Spans { html: String::with_capacity(code.len() * 2), open: None, pending: String::new() }
+    }
+
     fn push(&mut self, text: &str, kind: Option<&'static str>) {
         // A line ends outside every span: the line wrapper and the print breaks see text.
         let (text, newline) = match text.strip_suffix('\n') {
