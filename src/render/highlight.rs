@@ -701,6 +701,23 @@ impl LineBreaks {
 mod tests {
     use super::*;
 
+    /// Per theme, whether kind `kind` (an index into [`KINDS`]) looks otherwise than the
+    /// theme's colour and font style for the full scope `stack`.
+    fn differs(
+        themes: &[&Theme; 2],
+        full: &[syntect::highlighting::Highlighter<'_>; 2],
+        stack: &ScopeStack,
+        kind: Option<usize>,
+    ) -> [bool; 2] {
+        std::array::from_fn(|t| {
+            let want = full[t].style_for_stack(stack.as_slice());
+            let want = (Some(want.foreground) != themes[t].settings.foreground || !want.font_style.is_empty())
+                .then_some((want.foreground, want.font_style));
+            let got = kind.and_then(|i| kind_style(themes[t], i)).map(|s| (s.foreground, s.font_style));
+            want != got
+        })
+    }
+
     /// Characters of `code` whose colour or font style under the token's kind differs from
     /// what the theme gives its full scope stack, per theme; and the characters looked at.
     fn unfaithful(h: &Highlighter, lang: &str, code: &str) -> ([usize; 2], usize) {
@@ -714,12 +731,8 @@ mod tests {
             let n = text.trim().chars().count();
             total += n;
             let kind = h.kind_of(stack).and_then(|k| KINDS.iter().position(|(_, c)| *c == k));
-            for (t, theme) in themes.iter().enumerate() {
-                let want = full[t].style_for_stack(stack.as_slice());
-                let want = (Some(want.foreground) != theme.settings.foreground || !want.font_style.is_empty())
-                    .then_some((want.foreground, want.font_style));
-                let got = kind.and_then(|i| kind_style(theme, i)).map(|s| (s.foreground, s.font_style));
-                if want != got {
+            for (t, differs) in differs(&themes, &full, stack, kind).into_iter().enumerate() {
+                if differs {
                     wrong[t] += n;
                 }
             }
@@ -773,19 +786,12 @@ mod tests {
         let (mut wrong, mut total) = ([0; 2], 0);
         let mut offset = 0;
         let mut compare = |text: &str, at: usize, stack: &ScopeStack| {
-            for (i, c) in text.char_indices().filter(|(_, c)| !c.is_whitespace()) {
+            for (i, _) in text.char_indices().filter(|(_, c)| !c.is_whitespace()) {
                 total += 1;
                 let kind = kinds[at + i].and_then(|k| KINDS.iter().position(|(_, c)| *c == k));
-                for (t, theme) in themes.iter().enumerate() {
-                    let want = full[t].style_for_stack(stack.as_slice());
-                    let want = (Some(want.foreground) != theme.settings.foreground || !want.font_style.is_empty())
-                        .then_some((want.foreground, want.font_style));
-                    let got = kind.and_then(|i| kind_style(theme, i)).map(|s| (s.foreground, s.font_style));
-                    if want != got {
+                for (t, differs) in differs(&themes, &full, stack, kind).into_iter().enumerate() {
+                    if differs {
                         wrong[t] += 1;
-                        if std::env::var_os("SHOW").is_some() {
-                            eprintln!("{lang} {c:?} theme {t}: want {want:?} got {got:?} ({:?})", kinds[at + i]);
-                        }
                     }
                 }
             }
