@@ -179,11 +179,10 @@ impl Grammar {
     /// `code` cut into tokens, each the innermost coloured capture around it. `None` when the
     /// parse or the query runs past `deadline`.
     pub(super) fn tokens<'a>(&self, code: &'a str, deadline: Instant) -> Option<Vec<Token<'a>>> {
-        let mut in_time =
-            |_: &_| if Instant::now() > deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        let late = || if Instant::now() > deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        let mut in_time = |_: &_| late();
         let bytes = code.as_bytes();
-        // A parser per thread, kept between blocks: making one costs about what parsing a
-        // short block does.
+        // A parser per thread, kept between blocks rather than made for each.
         let tree = PARSER.with_borrow_mut(|parser| {
             parser.set_language(&self.language).ok()?;
             let tree = parser.parse_with_options(
@@ -195,8 +194,7 @@ impl Grammar {
             parser.reset();
             tree
         })?;
-        let mut in_time =
-            |_: &_| if Instant::now() > deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        let mut in_time = |_: &_| late();
         let mut cursor = QueryCursor::new();
         let mut captures = cursor.captures_with_options(
             &self.query,
