@@ -109,8 +109,6 @@ const SPECS: &[Spec] = &[
 
 /// A grammar ready to highlight with: its query compiled and each capture's kind looked up.
 pub(super) struct Grammar {
-    pub(super) name: &'static str,
-    takes: fn(&str) -> bool,
     language: Language,
     query: Query,
     /// Per capture index, the kind's class (`None`: not coloured).
@@ -137,6 +135,18 @@ impl Grammars {
         Grammars { compiled: SPECS.iter().map(|_| OnceLock::from(None)).collect() }
     }
 
+    /// The grammar's language and the name a block of `lang` (a canonical name) is stored
+    /// under when a tree-sitter grammar highlights it, which it does if it has one and may
+    /// parse `code`. Compiles nothing.
+    pub(super) fn name_for(&self, lang: &str, code: &str) -> Option<(&'static str, &'static str)> {
+        let i = SPECS.iter().position(|s| s.lang == lang)?;
+        // Switched off (`Grammars::none`), or a query that did not compile.
+        if matches!(self.compiled[i].get(), Some(None)) {
+            return None;
+        }
+        (SPECS[i].takes)(code).then_some((SPECS[i].lang, SPECS[i].name))
+    }
+
     /// The grammar for `lang` (a canonical name), if tree-sitter highlights it. `colour` says
     /// which class a kind is written as (`None` for kinds the themes leave plain).
     pub(super) fn get(&self, lang: &str, colour: impl Fn(&'static str) -> Option<&'static str>) -> Option<&Grammar> {
@@ -153,7 +163,7 @@ impl Grammars {
                     .iter()
                     .map(|c| kind_of(spec.captures, c).or_else(|| kind_of(CAPTURES, c)).and_then(&colour))
                     .collect();
-                Some(Grammar { name: spec.name, takes: spec.takes, language, query, kinds })
+                Some(Grammar { language, query, kinds })
             })
             .as_ref()
     }
@@ -171,11 +181,6 @@ fn kind_of(table: &[(&str, &'static str)], capture: &str) -> Option<&'static str
 pub(super) type Token<'a> = (&'a str, Option<&'static str>);
 
 impl Grammar {
-    /// Whether this grammar may parse `code` (see `Spec::takes`).
-    pub(super) fn takes(&self, code: &str) -> bool {
-        (self.takes)(code)
-    }
-
     /// `code` cut into tokens, each the innermost coloured capture around it. `None` when the
     /// parse or the query runs past `deadline`.
     pub(super) fn tokens<'a>(&self, code: &'a str, deadline: Instant) -> Option<Vec<Token<'a>>> {
@@ -330,10 +335,10 @@ mod tests {
         ];
         let mut checked = Vec::new();
         for (lang, code) in cases {
-            let g = grammars.get(lang, Some).unwrap();
-            if !g.takes(&code) {
+            if grammars.name_for(lang, &code).is_none() {
                 continue;
             }
+            let g = grammars.get(lang, Some).unwrap();
             // Whatever the grammar makes of it, the tokens are exactly the code, in order.
             let tokens = g.tokens(&code, far).unwrap_or_else(|| panic!("{lang}: {code:.40}"));
             assert_eq!(tokens.iter().map(|t| t.0).collect::<String>(), code, "{lang}");

@@ -183,15 +183,20 @@ impl Highlighter {
     /// What highlights `code` in `lang`: a tree-sitter grammar where there is one that takes
     /// it, else syntect.
     fn engine(&self, lang: &str, code: &str) -> Option<Engine<'_>> {
+        match self.grammars.name_for(canonical(&lang.trim().to_ascii_lowercase()), code) {
+            Some((lang, name)) => Some(Engine::Tree { lang, name }),
+            None => self.syntax(lang).map(Engine::Regex),
+        }
+    }
+
+    /// The compiled tree-sitter grammar for `lang` (compiled on first use: a warm build
+    /// whose blocks are all stored never compiles one).
+    fn grammar(&self, lang: &str) -> Option<&Grammar> {
         let colour = |class: &'static str| {
             let i = KINDS.iter().position(|(_, c)| *c == class)?;
             (!self.plain[i]).then_some(class)
         };
-        let tree = self.grammars.get(canonical(&lang.trim().to_ascii_lowercase()), colour).filter(|g| g.takes(code));
-        match tree {
-            Some(grammar) => Some(Engine::Tree(grammar)),
-            None => self.syntax(lang).map(Engine::Regex),
-        }
+        self.grammars.get(lang, colour)
     }
 
     /// A `<pre>` block. Unknown languages render as escaped plain code, never an error.
@@ -234,7 +239,7 @@ impl Highlighter {
     fn stored_tokens(&self, engine: Engine<'_>, code: &str) -> Option<Arc<str>> {
         let name = match engine {
             Engine::Regex(syntax) => &syntax.name,
-            Engine::Tree(grammar) => grammar.name,
+            Engine::Tree { name, .. } => name,
         };
         let key = stored_key(name, code);
         let tokens = match self.stored.get(&key) {
@@ -243,7 +248,12 @@ impl Highlighter {
                 self.missed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 match engine {
                     Engine::Regex(syntax) => self.tokens(syntax, code)?.into(),
-                    Engine::Tree(grammar) => tree_tokens(grammar, code)?.into(),
+                    Engine::Tree { lang, .. } => match self.grammar(lang) {
+                        Some(grammar) => tree_tokens(grammar, code)?.into(),
+                        // A query that does not compile is a broken dependency (the tests
+                        // compile every one); syntect still has the language.
+                        None => self.tokens(self.syntax(lang)?, code)?.into(),
+                    },
                 }
             }
         };
@@ -389,7 +399,11 @@ impl Highlighter {
 #[derive(Clone, Copy)]
 enum Engine<'a> {
     Regex(&'a SyntaxReference),
-    Tree(&'a Grammar),
+    /// A tree-sitter grammar: the canonical language and the name its blocks are stored under.
+    Tree {
+        lang: &'static str,
+        name: &'static str,
+    },
 }
 
 /// [`Highlighter::tokens`] for a tree-sitter grammar: the same spans, from its captures.
@@ -774,7 +788,10 @@ mod tests {
         let (light, dark) = themes();
         let themes = [&light, &dark];
         let full = themes.map(syntect::highlighting::Highlighter::new);
-        let Some(Engine::Tree(grammar)) = h.engine(lang, code) else { panic!("{lang} is not tree-sitter's") };
+        let Some(Engine::Tree { lang: canonical, .. }) = h.engine(lang, code) else {
+            panic!("{lang} is not tree-sitter's")
+        };
+        let grammar = h.grammar(canonical).expect("compiles");
         let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
         // The tree-sitter kind of every byte.
         let mut kinds = Vec::new();
@@ -816,7 +833,7 @@ mod tests {
         let mut languages = Vec::new();
         for block in SAMPLE.split("```").skip(1).step_by(2) {
             let (lang, code) = block.split_once('\n').unwrap();
-            if !matches!(h.engine(lang, code), Some(Engine::Tree(_))) {
+            if !matches!(h.engine(lang, code), Some(Engine::Tree { .. })) {
                 continue;
             }
             let (w, t) = tree_unfaithful(&h, lang, code);
