@@ -1,5 +1,6 @@
 //! Where a project's build cache lives: what a build computed that the next one can reuse
-//! (today the highlighted code blocks, see [`crate::render::highlight::Highlighter::load`]).
+//! (the highlighted code blocks, see [`crate::render::highlight::Highlighter::load`], and
+//! what the search index made of each text, see [`crate::render::search::SearchMemo::load`]).
 //!
 //! Never inside the project, so it is never committed or published: `PATHBOOK_CACHE_DIR`
 //! if set, else the user's cache folder (`$XDG_CACHE_HOME/pathbook`, `~/.cache/pathbook`,
@@ -24,6 +25,46 @@ pub fn dir_for(root: &Path) -> Option<PathBuf> {
 /// The file of highlighted blocks in a project's cache folder.
 pub fn highlight_file(dir: &Path) -> PathBuf {
     dir.join("highlight.bin")
+}
+
+/// The file of search index entries in a project's cache folder.
+pub fn search_file(dir: &Path) -> PathBuf {
+    dir.join("search.bin")
+}
+
+/// The first line of a cache file of `kind`, and a second naming this very binary: a file
+/// another build of pathbook wrote is not read (what it computed may differ).
+pub fn stamp(kind: &str) -> Option<String> {
+    let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    let time = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("pathbook {kind} 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
+}
+
+/// Appends `field` with its length in front, as [`take_field`] reads it.
+pub fn put_field(out: &mut Vec<u8>, field: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(field.len()).map_err(|_| std::io::Error::other("cache entry too large"))?;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(field);
+    Ok(())
+}
+
+/// The next length-prefixed UTF-8 field of `rest`; `None` if the file ends or is damaged.
+pub fn take_field(rest: &mut &[u8]) -> Option<String> {
+    let (len, tail) = rest.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let (field, tail) = tail.split_at_checked(len)?;
+    *rest = tail;
+    String::from_utf8(field.to_vec()).ok()
+}
+
+/// Writes `bytes` to `path` atomically: a concurrent build reads the old file or the new one.
+pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// pathbook's folder in the user's cache folder.

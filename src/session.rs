@@ -27,6 +27,7 @@ use crate::model::*;
 use crate::project::Project;
 use crate::render::backlinks::article_targets;
 use crate::render::highlight::Highlighter;
+use crate::render::search::SearchMemo;
 use crate::render::{PageKey, RenderState, Renderer};
 
 /// How an update was applied.
@@ -59,6 +60,8 @@ pub struct Session {
     pub project: Project,
     cache: ParseCache,
     hl: Highlighter,
+    /// What the search index computed, kept between builds.
+    search: SearchMemo,
     state: Option<RenderState>,
     /// The last good site.
     pub pages: Arc<Pages>,
@@ -70,6 +73,19 @@ pub struct Session {
     known: HashSet<PathBuf>,
     /// An edit changed what the search index holds; [`Session::refresh_search`] redoes it.
     search_stale: bool,
+}
+
+/// The project at `root` loaded and checked (re-parsing only files `parsed` does not hold),
+/// and the files it was loaded from.
+fn load_project(
+    root: &Path,
+    parsed: &mut ParseCache,
+    overrides: &crate::config::Overrides,
+) -> (Project, HashSet<PathBuf>) {
+    let mut project = Project::open_cached(root, parsed, overrides);
+    project.run_checks();
+    let known = project.sources.files().map(|(_, f)| f.path.clone()).collect();
+    (project, known)
 }
 
 impl Session {
@@ -86,27 +102,36 @@ impl Session {
     /// [`Session::open_with`], reusing what an earlier run saved in `cache` (a folder from
     /// [`crate::cache::dir_for`]; see [`Session::save_cache`]).
     pub fn open_cached(root: &Path, overrides: &crate::config::Overrides, cache: Option<&Path>) -> Session {
-        let started = Instant::now();
-        let mut hl = Highlighter::new();
-        let highlighter = started.elapsed();
-        if let Some(dir) = cache {
-            hl.load(&crate::cache::highlight_file(dir));
-        }
-        let cached = started.elapsed() - highlighter;
+        let mut parsed = ParseCache::default();
+        // The cache files are read while the project loads: neither needs the other.
+        let ((hl, search, highlighter, cached), (project, known)) = rayon::join(
+            || {
+                let started = Instant::now();
+                let mut hl = Highlighter::new();
+                let highlighter = started.elapsed();
+                let mut search = SearchMemo::default();
+                if let Some(dir) = cache {
+                    hl.load(&crate::cache::highlight_file(dir));
+                    search.load(&crate::cache::search_file(dir));
+                }
+                (hl, search, highlighter, started.elapsed() - highlighter)
+            },
+            || load_project(root, &mut parsed, overrides),
+        );
         let mut s = Session {
             root: root.to_path_buf(),
-            // Loaded, checked and rendered by `full` below.
-            project: Project::unloaded(root, overrides),
-            cache: ParseCache::default(),
+            project,
+            cache: parsed,
             hl,
+            search,
             state: None,
             pages: Arc::new(Pages::new()),
             fresh: false,
             generation: 0,
-            known: HashSet::new(),
+            known,
             search_stale: false,
         };
-        s.full();
+        s.render_loaded();
         s.project.timings.insert(0, ("syntaxes", highlighter));
         s.project.timings.insert(1, ("cache", cached));
         s
@@ -114,7 +139,8 @@ impl Session {
 
     /// Saves what the next run can reuse into the cache folder `dir`.
     pub fn save_cache(&self, dir: &Path) -> std::io::Result<()> {
-        self.hl.save(&crate::cache::highlight_file(dir))
+        self.hl.save(&crate::cache::highlight_file(dir))?;
+        self.search.save(&crate::cache::search_file(dir))
     }
 
     /// Re-indexes the site for search if an edit made the index stale. Returns whether the
@@ -124,7 +150,7 @@ impl Session {
             return false;
         }
         let Some(state) = self.state.as_ref() else { return false };
-        let renderer = Renderer::new(&self.project.catalog, &self.hl, state);
+        let renderer = Renderer::new(&self.project.catalog, &self.hl, state).with_search_memo(&self.search);
         match renderer.render_keys(&[PageKey::SearchIndex]) {
             Ok(pages) => {
                 let map = Arc::make_mut(&mut self.pages);
@@ -231,10 +257,12 @@ impl Session {
     /// Reloads everything (re-parsing only changed files) and re-renders what changed.
     fn full(&mut self) -> usize {
         let overrides = self.project.overrides.clone();
-        let mut project = Project::open_cached(&self.root, &mut self.cache, &overrides);
-        project.run_checks();
-        self.known = project.sources.files().map(|(_, f)| f.path.clone()).collect();
-        self.project = project;
+        (self.project, self.known) = load_project(&self.root, &mut self.cache, &overrides);
+        self.render_loaded()
+    }
+
+    /// Re-renders what changed in the project just loaded.
+    fn render_loaded(&mut self) -> usize {
         if self.has_errors() {
             self.fresh = false;
             return 0;
@@ -253,7 +281,7 @@ impl Session {
             }
         };
         let t = Instant::now();
-        let renderer = Renderer::new(&self.project.catalog, &self.hl, &state);
+        let renderer = Renderer::new(&self.project.catalog, &self.hl, &state).with_search_memo(&self.search);
         let pages = match renderer.render_all() {
             Ok(p) => p,
             Err(msg) => {
@@ -311,7 +339,7 @@ impl Session {
                 return 0;
             }
         }
-        let renderer = Renderer::new(&self.project.catalog, &self.hl, state);
+        let renderer = Renderer::new(&self.project.catalog, &self.hl, state).with_search_memo(&self.search);
         // The search index and the sitemap do not depend on templates.
         let keys: Vec<PageKey> =
             renderer.all_keys().into_iter().filter(|k| !matches!(k, PageKey::SearchIndex | PageKey::Sitemap)).collect();
@@ -449,7 +477,7 @@ impl Session {
             }
         }
         lap("plan", &mut phases);
-        let renderer = Renderer::new(cat, &self.hl, state);
+        let renderer = Renderer::new(cat, &self.hl, state).with_search_memo(&self.search);
         // Document numbers and term statistics span the whole site, so an edited article
         // means re-indexing it all: that waits until the edited page has been reloaded
         // (`refresh_search`), where it costs the author nothing.

@@ -1,6 +1,7 @@
-//! The build cache: highlighted code kept between builds, outside the project. A warm build
-//! writes the same site as a cold one; what the cache holds is checked before use, so a
-//! damaged or tampered cache never changes a page's text or adds markup.
+//! The build cache: highlighted code and what the search index made of each text, kept
+//! between builds, outside the project. A warm build writes the same site as a cold one;
+//! what the cache holds is checked before use, so a damaged or tampered cache never changes
+//! a page's text or adds markup.
 
 mod common;
 
@@ -35,16 +36,19 @@ fn site(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-/// The one store file under a cache folder.
-fn store(cache: &Path) -> PathBuf {
-    let files: Vec<_> = walkdir::WalkDir::new(cache)
+/// The store file called `name` under a cache folder (one project's folder, holding the
+/// highlighted blocks and the search memo and nothing else).
+fn store(cache: &Path, name: &str) -> PathBuf {
+    let mut files: Vec<_> = walkdir::WalkDir::new(cache)
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
         .map(|e| e.path().to_path_buf())
         .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    files[0].clone()
+    files.sort();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["highlight.bin", "search.bin"], "{files:?}");
+    files.into_iter().find(|f| f.ends_with(name)).unwrap()
 }
 
 fn assert_same_site(a: &Path, b: &Path) {
@@ -63,8 +67,10 @@ fn a_warm_build_writes_the_same_site_as_a_cold_one() {
     let cache = tmp.path().join("cache");
     let (cold, warm) = (tmp.path().join("cold"), tmp.path().join("warm"));
     build(&kb, &cache, &cold, &[]);
-    let file = store(&cache);
+    let file = store(&cache, "highlight.bin");
     assert!(!file.starts_with(kb.path()), "the cache lives outside the project");
+    let memo = store(&cache, "search.bin");
+    let memo_written = std::fs::metadata(&memo).unwrap().modified().unwrap();
     let stored = std::fs::read(&file).unwrap();
     assert!(String::from_utf8_lossy(&stored).contains("Get-ExchangeServer"), "PowerShell blocks are stored");
     let written = std::fs::metadata(&file).unwrap().modified().unwrap();
@@ -74,6 +80,7 @@ fn a_warm_build_writes_the_same_site_as_a_cold_one() {
     // it leaves the file alone.
     assert_eq!(std::fs::read(&file).unwrap(), stored);
     assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), written, "not rewritten");
+    assert_eq!(std::fs::metadata(&memo).unwrap().modified().unwrap(), memo_written, "not rewritten");
 }
 
 #[test]
@@ -89,7 +96,7 @@ fn the_cache_is_read_but_a_tampered_entry_never_adds_markup() {
     build(&kb, &cache, &cold, &[]);
     let page = std::fs::read_to_string(cold.join("articles/code.html")).unwrap();
     assert!(page.contains("<span class=\"hl-nb\">Get-Service</span>"), "{page}");
-    let file = store(&cache);
+    let file = store(&cache, "highlight.bin");
     let stored = std::fs::read(&file).unwrap();
 
     // Another kind, same text and length: a valid entry, and the next build uses it.
@@ -127,6 +134,57 @@ fn the_cache_is_read_but_a_tampered_entry_never_adds_markup() {
     for damaged in [stored[..stored.len() / 2].to_vec(), b"\xff\xfe garbage".to_vec(), Vec::new()] {
         std::fs::write(&file, damaged).unwrap();
         let again = tmp.path().join("again");
+        build(&kb, &cache, &again, &[]);
+        assert_same_site(&cold, &again);
+    }
+}
+
+/// Every script of the search index (its terms and its result documents), concatenated.
+fn search_data(dir: &Path) -> String {
+    site(&dir.join("assets/search")).iter().map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned()).collect()
+}
+
+#[test]
+fn an_edited_article_is_indexed_afresh_and_the_search_memo_is_checked_text() {
+    let kb = Kb::new();
+    let article =
+        |word: &str| format!("---\ntitle: Notes\n---\n\nThe {word} survey.\n\n## Later\n\nMore about quokkas.\n");
+    kb.write("content/notes.md", article("wombat"));
+    kb.write("content/other.md", "---\ntitle: Other\n---\n\nNothing about marsupials here.\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    build(&kb, &cache, &tmp.path().join("first"), &[]);
+
+    // An edit: the warm build indexes the new word, exactly as a cold build of the new text.
+    kb.write("content/notes.md", article("platypus"));
+    let (warm, cold) = (tmp.path().join("warm"), tmp.path().join("cold"));
+    build(&kb, &cache, &warm, &[]);
+    build(&kb, &cache, &cold, &["--no-cache"]);
+    assert_same_site(&cold, &warm);
+    let data = search_data(&warm);
+    // Terms are stems ("platypu"); the result's teaser has the word.
+    assert!(data.contains("\"platypu\"") && data.contains("The platypus survey"), "{data}");
+    assert!(!data.contains("wombat"), "{data}");
+
+    // The memo is used: an entry changed in place (same length) shows in the next index.
+    let memo = store(&cache, "search.bin");
+    let stored = std::fs::read(&memo).unwrap();
+    std::fs::write(&memo, replace(&stored, b"marsupials", b"kangaroos!")).unwrap();
+    let again = tmp.path().join("again");
+    build(&kb, &cache, &again, &[]);
+    assert!(search_data(&again).contains("kangaroos"), "the stored words were used");
+
+    // What it holds is text: markup in a teaser reaches the index as a JSON string that
+    // cannot close a script, never as markup.
+    std::fs::write(&memo, replace(&stored, b"Nothing about marsupials", b"</script><img src=x>!!!!")).unwrap();
+    build(&kb, &cache, &again, &[]);
+    let data = search_data(&again);
+    assert!(data.contains("\\u003c/script>\\u003cimg src=x>"), "{data}");
+    assert!(!data.contains("</script>") && !data.contains("<img"), "{data}");
+
+    // Damaged or foreign files are ignored whole, and the index is the cold one.
+    for damaged in [stored[..stored.len() / 2].to_vec(), b"\xff\xfe garbage".to_vec(), Vec::new()] {
+        std::fs::write(&memo, damaged).unwrap();
         build(&kb, &cache, &again, &[]);
         assert_same_site(&cold, &again);
     }

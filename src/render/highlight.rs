@@ -271,13 +271,7 @@ impl Highlighter {
         let Ok(bytes) = std::fs::read(path) else { return 0 };
         let Some(stamp) = store_stamp() else { return 0 };
         let Some(mut rest) = bytes.strip_prefix(stamp.as_bytes()) else { return 0 };
-        let take = |rest: &mut &[u8]| -> Option<String> {
-            let (len, tail) = rest.split_first_chunk::<4>()?;
-            let len = u32::from_le_bytes(*len) as usize;
-            let (field, tail) = tail.split_at_checked(len)?;
-            *rest = tail;
-            String::from_utf8(field.to_vec()).ok()
-        };
+        let take = crate::cache::take_field;
         let mut intact = true;
         while !rest.is_empty() {
             let (Some(key), Some(html)) = (take(&mut rest), take(&mut rest)) else {
@@ -310,18 +304,10 @@ impl Highlighter {
         let Some(stamp) = store_stamp() else { return Ok(()) };
         let mut out = Vec::from(stamp.as_bytes());
         for (key, html) in entries {
-            for field in [key.as_bytes(), html.as_bytes()] {
-                let len = u32::try_from(field.len()).map_err(|_| std::io::Error::other("block too large"))?;
-                out.extend_from_slice(&len.to_le_bytes());
-                out.extend_from_slice(field);
-            }
+            crate::cache::put_field(&mut out, key.as_bytes())?;
+            crate::cache::put_field(&mut out, html.as_bytes())?;
         }
-        let dir = path.parent().unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut file, &out)?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        crate::cache::replace(path, &out)
     }
 
     /// The highlighted HTML of a block: each token that is not plain text in one
@@ -428,9 +414,7 @@ fn stored_key(syntax: &str, code: &str) -> String {
 /// executable's size and time), so a rebuilt binary never reuses another's colours. `None`
 /// when the executable cannot be told apart: then nothing is stored.
 fn store_stamp() -> Option<String> {
-    let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
-    let time = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("pathbook highlight store 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
+    crate::cache::stamp("highlight store")
 }
 
 /// Whether `html` is exactly `code`, escaped, with some of it in `<span class="hl-…">` of a

@@ -161,6 +161,8 @@ pub struct Renderer<'a> {
     pub backlinks: &'a Backlinks,
     analysis: &'a [std::sync::OnceLock<PathSummary>],
     pub runbooks: bool,
+    /// What earlier builds indexed for search, when the caller keeps it.
+    pub search_memo: Option<&'a search::SearchMemo>,
     /// Computed once per renderer, on first use (pages render in parallel).
     pub(crate) article_order: std::sync::OnceLock<Vec<usize>>,
     pub(crate) article_positions: std::sync::OnceLock<Vec<usize>>,
@@ -189,10 +191,17 @@ impl<'a> Renderer<'a> {
             backlinks: &state.backlinks,
             analysis: &state.analysis,
             runbooks: state.runbooks,
+            search_memo: None,
             article_order: Default::default(),
             article_positions: Default::default(),
             tag_map: Default::default(),
         }
+    }
+
+    /// This renderer, indexing for search with what earlier builds kept in `memo`.
+    pub fn with_search_memo(mut self, memo: &'a search::SearchMemo) -> Renderer<'a> {
+        self.search_memo = Some(memo);
+        self
     }
 
     /// Every page of the site, as keys.

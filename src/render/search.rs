@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use elasticlunr::{Language, lang::English};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -304,6 +305,122 @@ fn distinct_words(texts: &[&str]) -> String {
     out
 }
 
+/// A document's text: as found, or already worked out (an article's, see `article_docs`).
+enum Text {
+    Raw { id: String, body: String },
+    Ready { teaser: String, words: String },
+}
+
+/// What the index made of each text in earlier builds, so a rebuild after a one-page edit
+/// re-reads only what changed: per article, its documents (title, URL, teaser, indexed
+/// words of the article and of each section); per other document, its teaser and words.
+/// Keyed by a 128-bit hash of everything the entry was computed from.
+///
+/// Entries are text that only ever reaches the index as JSON strings, like the texts they
+/// came from; a damaged or foreign file is ignored as a whole.
+#[derive(Default)]
+pub struct SearchMemo {
+    stored: foldhash::HashMap<u128, Arc<[String]>>,
+    used: Mutex<foldhash::HashMap<u128, Arc<[String]>>>,
+    /// Whether `stored` is the whole file, undamaged.
+    intact: bool,
+}
+
+impl SearchMemo {
+    /// Reads what [`SearchMemo::save`] wrote. Returns how many entries were read.
+    pub fn load(&mut self, path: &std::path::Path) -> usize {
+        let Ok(bytes) = std::fs::read(path) else { return 0 };
+        let Some(stamp) = crate::cache::stamp("search memo") else { return 0 };
+        let Some(mut rest) = bytes.strip_prefix(stamp.as_bytes()) else { return 0 };
+        let mut stored = foldhash::HashMap::default();
+        while !rest.is_empty() {
+            let entry = (|| {
+                let (key, tail) = rest.split_first_chunk::<16>()?;
+                let (count, tail) = tail.split_first_chunk::<4>()?;
+                rest = tail;
+                let count = u32::from_le_bytes(*count) as usize;
+                // Every field takes at least its four length bytes: a count past that is damage.
+                let fields = (0..count.min(rest.len() / 4 + 1))
+                    .map(|_| crate::cache::take_field(&mut rest))
+                    .collect::<Option<Vec<String>>>()?;
+                (fields.len() == count).then(|| (u128::from_le_bytes(*key), fields))
+            })();
+            let Some((key, fields)) = entry else { return 0 };
+            stored.insert(key, fields.into());
+        }
+        self.stored = stored;
+        self.intact = true;
+        self.stored.len()
+    }
+
+    /// Writes the entries this build used (and only those) for the next build; nothing when
+    /// they are exactly what was read.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let used = self.used.lock().map_err(|_| std::io::Error::other("search memo poisoned"))?;
+        if used.is_empty()
+            || (self.intact && used.len() == self.stored.len() && used.keys().all(|k| self.stored.contains_key(k)))
+        {
+            return Ok(());
+        }
+        let Some(stamp) = crate::cache::stamp("search memo") else { return Ok(()) };
+        let mut entries: Vec<_> = used.iter().collect();
+        entries.sort_unstable_by_key(|(key, _)| **key);
+        let mut out = Vec::from(stamp.as_bytes());
+        for (key, fields) in entries {
+            out.extend_from_slice(&key.to_le_bytes());
+            let count = u32::try_from(fields.len()).map_err(|_| std::io::Error::other("search entry too large"))?;
+            out.extend_from_slice(&count.to_le_bytes());
+            for field in fields.iter() {
+                crate::cache::put_field(&mut out, field.as_bytes())?;
+            }
+        }
+        crate::cache::replace(path, &out)
+    }
+
+    /// The entry for `key`, from an earlier build or computed now.
+    fn get(&self, key: u128, compute: impl FnOnce() -> Vec<String>) -> Arc<[String]> {
+        let entry = match self.stored.get(&key) {
+            Some(hit) => hit.clone(),
+            None => compute().into(),
+        };
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key, entry.clone());
+        }
+        entry
+    }
+}
+
+/// A 128-bit key for the texts an entry is computed from (in order; each text's length is
+/// part of it, so no two lists of texts run together).
+fn memo_key(texts: &[&str]) -> u128 {
+    use std::hash::BuildHasher;
+    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(texts);
+    (u128::from(half(0x7365_6172_6368_0001)) << 64) | u128::from(half(0x7365_6172_6368_0002))
+}
+
+/// An article's documents, as [`SearchMemo`] keeps them: title, URL, teaser and words of
+/// each, the article's own first, then one per section with a heading id.
+fn article_docs(title: &str, summary: &str, url: &str, body: &str) -> Vec<String> {
+    let sections = sections(body);
+    let mut intro = summary.to_string();
+    for (i, (_, heading, text)) in sections.iter().enumerate() {
+        intro.push(' ');
+        intro.push_str(if i == 0 { text } else { heading });
+    }
+    let mut out = Vec::with_capacity(4 * sections.len());
+    let mut push = |title: String, url: String, body: &str| {
+        let words = distinct_words(&["", &joined_words(&[&title, body]), body]);
+        out.extend([title, url, teaser(body), words]);
+    };
+    push(title.to_string(), url.to_string(), &intro);
+    for (id, heading, text) in sections.iter().skip(1) {
+        if let Some(id) = id {
+            push(format!("{} — {title}", heading.trim()), format!("{url}#{id}"), text);
+        }
+    }
+    out
+}
+
 impl Renderer<'_> {
     /// The whole index: the manifest, the term parts and the result chunks.
     pub fn search_index(&self) -> Vec<super::pages::PageOut> {
@@ -353,12 +470,26 @@ impl Renderer<'_> {
         let cat = self.cat;
         // Documents as found: title, URL, kind, id and body; their teasers and indexed words
         // are worked out in parallel at the end.
-        let mut found: Vec<(String, String, &'static str, String, String)> = Vec::new();
-        let mut push = |title: String, url: String, kind: &'static str, id: &str, body: String| {
-            found.push((title, url, kind, id.to_string(), body));
+        let mut found: Vec<(String, String, &'static str, Text)> = Vec::new();
+        let mut push = |title: String, url: String, kind: &'static str, text: Text| {
+            found.push((title, url, kind, text));
             found.len() - 1
         };
-        let article_sections: Vec<_> = cat.articles.par_iter().map(|a| sections(&a.body)).collect();
+        let raw = |id: &str, body: String| Text::Raw { id: id.to_string(), body };
+        // Articles (most of a large site) whole, in parallel, each from the memo if unchanged.
+        let articles: Vec<Arc<[String]>> = cat
+            .articles
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let url = super::links::url(cat, &Ref::Article(ArticleIdx(i as u32), None));
+                let compute = || article_docs(&a.title, &a.summary, &url, &a.body);
+                match self.search_memo {
+                    Some(memo) => memo.get(memo_key(&["article", &a.title, &a.summary, &url, &a.body]), compute),
+                    None => compute().into(),
+                }
+            })
+            .collect();
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
         let refs: Vec<Ref> = (0..cat.blockers.len())
             .map(|i| Ref::Blocker(BlockerIdx(i as u32)))
@@ -379,7 +510,7 @@ impl Renderer<'_> {
                     let b = &cat.blockers[b.idx()];
                     let body =
                         [b.summary.clone(), text(&b.symptoms), text(&b.explanation), text(&b.resolution)].join(" ");
-                    push(b.title.clone(), super::links::url(cat, r), "blocker", &b.id, body);
+                    push(b.title.clone(), super::links::url(cat, r), "blocker", raw(&b.id, body));
                 }
                 Ref::Path(pi, _) => {
                     let p = &cat.paths[pi.idx()];
@@ -387,7 +518,7 @@ impl Renderer<'_> {
                     for s in &p.steps {
                         body.push(s.title.clone());
                     }
-                    push(p.title.clone(), super::links::url(cat, r), "path", &p.id, body.join(" "));
+                    push(p.title.clone(), super::links::url(cat, r), "path", raw(&p.id, body.join(" ")));
                     for s in &p.steps {
                         let step = Ref::Path(*pi, Some(s.id.clone()));
                         let mut body = [text(&s.instructions), text(&s.verify)].join(" ");
@@ -399,7 +530,7 @@ impl Renderer<'_> {
                             std::collections::hash_map::Entry::Vacant(e) => {
                                 let body = e.key().1.clone();
                                 let title = format!("{} — {}", s.title, p.title);
-                                e.insert(push(title, super::links::url(cat, &step), "step", "", body));
+                                e.insert(push(title, super::links::url(cat, &step), "step", raw("", body)));
                             }
                         }
                     }
@@ -407,47 +538,37 @@ impl Renderer<'_> {
                 Ref::Prerequisite(p) => {
                     let p = &cat.prerequisites[p.idx()];
                     let body = [p.summary.clone(), text(&p.explanation), text(&p.how)].join(" ");
-                    push(p.title.clone(), super::links::url(cat, r), "prerequisite", &p.id, body);
+                    push(p.title.clone(), super::links::url(cat, r), "prerequisite", raw(&p.id, body));
                 }
                 Ref::Article(a_idx, _) => {
                     // The article's own document holds its summary, headings and introduction;
                     // every section is a document of its own, so a match on a word lands on the
-                    // heading above it and each word is indexed once.
-                    let a = &cat.articles[a_idx.idx()];
-                    let url = super::links::url(cat, r);
-                    let sections = &article_sections[a_idx.idx()];
-                    let mut intro = a.summary.clone();
-                    for (i, (_, heading, body)) in sections.iter().enumerate() {
-                        intro.push(' ');
-                        intro.push_str(if i == 0 { body } else { heading });
-                    }
-                    push(a.title.clone(), url.clone(), "article", "", intro);
-                    for (id, heading, body) in sections.iter().skip(1) {
-                        if let Some(id) = id {
-                            let title = format!("{} — {}", heading.trim(), a.title);
-                            push(title, format!("{url}#{id}"), "section", "", body.clone());
-                        }
+                    // heading above it and each word is indexed once (see `article_docs`).
+                    for (i, doc) in articles[a_idx.idx()].chunks_exact(4).enumerate() {
+                        let [title, url, teaser, words] = doc else { continue };
+                        let text = Text::Ready { teaser: teaser.clone(), words: words.clone() };
+                        push(title.clone(), url.clone(), if i == 0 { "article" } else { "section" }, text);
                     }
                 }
                 Ref::Component(c) => {
                     let c = &cat.components[c.idx()];
                     let body = [c.summary.clone(), text(&c.description), c.also_known_as.join(" ")].join(" ");
-                    push(c.title.clone(), super::links::url(cat, r), "component", &c.id, body);
+                    push(c.title.clone(), super::links::url(cat, r), "component", raw(&c.id, body));
                 }
                 Ref::Fact(f) => {
                     let f = &cat.facts[f.idx()];
                     let body = [f.summary.clone(), text(&f.description), f.ty.values().join(" ")].join(" ");
-                    push(f.title.clone(), super::links::url(cat, r), "fact", &f.id, body);
+                    push(f.title.clone(), super::links::url(cat, r), "fact", raw(&f.id, body));
                 }
                 Ref::Condition(c) => {
                     let c = &cat.conditions[c.idx()];
                     let body = [c.summary.clone(), text(&c.description)].join(" ");
-                    push(c.title.clone(), super::links::url(cat, r), "condition", &c.id, body);
+                    push(c.title.clone(), super::links::url(cat, r), "condition", raw(&c.id, body));
                 }
                 Ref::Effect(e) => {
                     let e = &cat.effects[e.idx()];
                     let body = [e.summary.clone(), text(&e.explanation)].join(" ");
-                    push(e.title.clone(), super::links::url(cat, r), "effect", &e.id, body);
+                    push(e.title.clone(), super::links::url(cat, r), "effect", raw(&e.id, body));
                 }
             }
         }
@@ -455,10 +576,25 @@ impl Renderer<'_> {
         // are indexed first, before the body's word budget runs out, and stay out of the teaser.
         let (mut docs, bodies): (Vec<Doc>, Vec<String>) = found
             .into_par_iter()
-            .map(|(title, url, kind, id, body)| {
-                let joined = joined_words(&[&title, &body]);
-                let words = distinct_words(&[&id, &joined, &body]);
-                (Doc(title, url, kind, teaser(&body), 0), words)
+            .map(|(title, url, kind, text)| {
+                let (teaser, words) = match text {
+                    Text::Ready { teaser, words } => (teaser, words),
+                    Text::Raw { id, body } => {
+                        let compute = || {
+                            let joined = joined_words(&[&title, &body]);
+                            vec![teaser(&body), distinct_words(&[&id, &joined, &body])]
+                        };
+                        let entry = match self.search_memo {
+                            Some(memo) => memo.get(memo_key(&["doc", kind, &id, &title, &body]), compute),
+                            None => compute().into(),
+                        };
+                        match &*entry {
+                            [teaser, words] => (teaser.clone(), words.clone()),
+                            _ => (String::new(), String::new()),
+                        }
+                    }
+                };
+                (Doc(title, url, kind, teaser, 0), words)
             })
             .unzip();
         for d in also {
