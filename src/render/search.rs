@@ -422,6 +422,14 @@ fn article_docs(title: &str, summary: &str, url: &str, body: &str) -> Vec<String
 }
 
 impl Renderer<'_> {
+    /// What `compute` makes of `texts`: from the search memo when this renderer has one.
+    fn memoised(&self, texts: &[&str], compute: impl FnOnce() -> Vec<String>) -> Arc<[String]> {
+        match self.search_memo {
+            Some(memo) => memo.get(memo_key(texts), compute),
+            None => compute().into(),
+        }
+    }
+
     /// The whole index: the manifest, the term parts and the result chunks.
     pub fn search_index(&self) -> Vec<super::pages::PageOut> {
         let (docs, bodies) = self.search_docs();
@@ -484,10 +492,7 @@ impl Renderer<'_> {
             .map(|(i, a)| {
                 let url = super::links::url(cat, &Ref::Article(ArticleIdx(i as u32), None));
                 let compute = || article_docs(&a.title, &a.summary, &url, &a.body);
-                match self.search_memo {
-                    Some(memo) => memo.get(memo_key(&["article", &a.title, &a.summary, &url, &a.body]), compute),
-                    None => compute().into(),
-                }
+                self.memoised(&["article", &a.title, &a.summary, &url, &a.body], compute)
             })
             .collect();
         let text = |m: &Markdown| if m.is_empty() { String::new() } else { crate::markdown::to_text(&m.text) };
@@ -584,10 +589,7 @@ impl Renderer<'_> {
                             let joined = joined_words(&[&title, &body]);
                             vec![teaser(&body), distinct_words(&[&id, &joined, &body])]
                         };
-                        let entry = match self.search_memo {
-                            Some(memo) => memo.get(memo_key(&["doc", kind, &id, &title, &body]), compute),
-                            None => compute().into(),
-                        };
+                        let entry = self.memoised(&["doc", kind, &id, &title, &body], compute);
                         match &*entry {
                             [teaser, words] => (teaser.clone(), words.clone()),
                             _ => (String::new(), String::new()),
