@@ -55,6 +55,9 @@ pub(super) fn kind_classes() -> Vec<&'static str> {
     KINDS.iter().map(|(_, class)| *class).collect()
 }
 
+/// The verdict of each scope looked up so far (`None`: it says nothing).
+type Verdicts = foldhash::HashMap<Scope, Option<Verdict>>;
+
 /// What one scope says about a token's kind.
 #[derive(Clone, Copy)]
 enum Verdict {
@@ -319,9 +322,11 @@ impl Highlighter {
         let mut state = ParseState::new(syntax);
         let mut stack = ScopeStack::new();
         let mut out = Spans::for_code(code);
+        // A block has a few dozen distinct scopes and looks each up many times.
+        let mut seen = Verdicts::default();
         for line in LinesWithEndings::from(code) {
             let ops = state.parse_line(line, &self.syntaxes).ok()?;
-            let mut kind = self.kind_of(&stack);
+            let mut kind = self.kind_of(&stack, &mut seen);
             let mut at = 0;
             for (i, op) in &ops {
                 if *i > at {
@@ -329,7 +334,7 @@ impl Highlighter {
                     at = *i;
                 }
                 stack.apply(op).ok()?;
-                kind = self.kind_of(&stack);
+                kind = self.kind_of(&stack, &mut seen);
             }
             out.push(&line[at..], kind);
             if started.elapsed() > TIME_BUDGET {
@@ -340,11 +345,15 @@ impl Highlighter {
     }
 
     /// The class of a token under `stack`, innermost scope first; `None` for plain text.
-    fn kind_of(&self, stack: &ScopeStack) -> Option<&'static str> {
+    /// `seen` remembers each scope's verdict for the next lookup.
+    fn kind_of(&self, stack: &ScopeStack, seen: &mut Verdicts) -> Option<&'static str> {
         for scope in stack.as_slice().iter().rev() {
-            match self.verdicts.iter().find(|(prefix, _)| prefix.is_prefix_of(*scope)) {
-                Some((_, Verdict::Kind(i))) => return (!self.plain[*i]).then_some(KINDS[*i].1),
-                Some((_, Verdict::Enclosing)) | None => {}
+            let verdict = *seen.entry(*scope).or_insert_with(|| {
+                self.verdicts.iter().find(|(prefix, _)| prefix.is_prefix_of(*scope)).map(|(_, v)| *v)
+            });
+            match verdict {
+                Some(Verdict::Kind(i)) => return (!self.plain[i]).then_some(KINDS[i].1),
+                Some(Verdict::Enclosing) | None => {}
             }
         }
         None
@@ -728,7 +737,7 @@ mod tests {
         let mut compare = |text: &str, stack: &ScopeStack| {
             let n = text.trim().chars().count();
             total += n;
-            let kind = h.kind_of(stack).and_then(|k| KINDS.iter().position(|(_, c)| *c == k));
+            let kind = h.kind_of(stack, &mut Verdicts::default()).and_then(|k| KINDS.iter().position(|(_, c)| *c == k));
             for (t, differs) in differs(&themes, &full, stack, kind).into_iter().enumerate() {
                 if differs {
                     wrong[t] += n;
