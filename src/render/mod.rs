@@ -15,6 +15,7 @@ pub mod pages;
 pub mod runbook;
 pub mod search;
 pub mod theme;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
