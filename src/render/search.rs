@@ -281,7 +281,19 @@ fn distinct_words(texts: &[&str]) -> String {
     let mut key = String::new();
     // The same word spelt the same way was settled already.
     let mut spellings: foldhash::HashSet<&str> = foldhash::HashSet::with_capacity_and_hasher(256, Default::default());
+    // A few recent spellings by a hash of their length and ends, checked before the set: a
+    // text says its common words again and again, and comparing one slot is cheaper.
+    let mut recent: [&str; 64] = [""; 64];
     for w in texts.iter().flat_map(|t| words(t)) {
+        let bytes = w.as_bytes();
+        let slot = match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => (w.len() * 7 + usize::from(first) * 3 + usize::from(last)) % recent.len(),
+            _ => continue,
+        };
+        if recent[slot] == w {
+            continue;
+        }
+        recent[slot] = w;
         if !spellings.insert(w) {
             continue;
         }
