@@ -1,8 +1,10 @@
 //! The two highlighting engines side by side: for each language, the nanoseconds per byte of
 //! code that syntect (two-face's grammars, onig) and tree-sitter take for the same blocks,
 //! through the same `Highlighter::block` the site uses (token HTML and line wrapping
-//! included). Every block is new to the highlighter, so none is served from its memo; the
-//! first round also pays for compiling the grammars' patterns, so the fastest of three counts.
+//! included). Every block is new to the highlighter, so none is served from its memo; lines
+//! without the copy's number repeat, as they do across a site, and syntect reuses its parse
+//! of those (tree-sitter parses whole blocks). The first round also pays for compiling the
+//! grammars' patterns, so the fastest of three counts.
 //!
 //! `cargo bench --bench highlight [-- --blocks N]`
 

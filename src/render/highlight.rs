@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use syntect::highlighting::{FontStyle, Style, Theme};
-use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
+use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use super::escape_html;
@@ -55,6 +55,35 @@ pub(super) fn kind_classes() -> Vec<&'static str> {
     KINDS.iter().map(|(_, class)| *class).collect()
 }
 
+/// Lines syntect parsed on one thread, for the next block that has one of them, by the line's
+/// text: the parse state before it, the operations it gave and the state after. syntect's
+/// parse of a line depends on nothing else, so a line met again in the same state (a closing
+/// tag, a section header, the command every runbook starts with) is not parsed again. Kept
+/// with the highlighter that filled it (another's syntax set numbers contexts its own way),
+/// and emptied when it holds [`LINE_MEMO_LINES`].
+#[derive(Default)]
+struct LineMemo {
+    owner: usize,
+    lines: foldhash::HashMap<String, Vec<Parsed>>,
+    size: usize,
+}
+
+/// One line as syntect parsed it from one state.
+struct Parsed {
+    before: ParseState,
+    ops: Vec<(usize, ScopeStackOp)>,
+    after: ParseState,
+}
+
+const LINE_MEMO_LINES: usize = 8192;
+
+thread_local! {
+    static LINES: std::cell::RefCell<LineMemo> = std::cell::RefCell::new(LineMemo::default());
+}
+
+/// Tells highlighters apart, for [`LineMemo`]; 0 is no highlighter.
+static HIGHLIGHTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
 /// The verdict of each scope looked up so far (`None`: it says nothing).
 type Verdicts = foldhash::HashMap<Scope, Option<Verdict>>;
 
@@ -83,6 +112,8 @@ pub struct Highlighter {
     store_intact: bool,
     /// [`KINDS`] as scopes, with `punctuation.definition` first (it looks through).
     verdicts: Vec<(Scope, Verdict)>,
+    /// This highlighter among others, for [`LineMemo`].
+    id: usize,
     /// How each of [`KINDS`] looks in the light and the dark theme (`None`: like plain text).
     styles: Vec<[Option<Style>; 2]>,
     /// Kinds that both themes colour like plain text: emitted without a span.
@@ -155,6 +186,7 @@ impl Highlighter {
             used: Mutex::new(foldhash::HashMap::default()),
             missed: std::sync::atomic::AtomicUsize::new(0),
             store_intact: false,
+            id: HIGHLIGHTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             verdicts,
             styles,
             plain,
@@ -325,7 +357,7 @@ impl Highlighter {
         // A block has a few dozen distinct scopes and looks each up many times.
         let mut seen = Verdicts::default();
         for line in LinesWithEndings::from(code) {
-            let ops = state.parse_line(line, &self.syntaxes).ok()?;
+            let ops = self.parse_line(&mut state, line)?;
             let mut kind = self.kind_of(&stack, &mut seen);
             let mut at = 0;
             for (i, op) in &ops {
@@ -342,6 +374,31 @@ impl Highlighter {
             }
         }
         Some(out.finish())
+    }
+
+    /// syntect's operations for `line` parsed from `state`, which moves past it: from this
+    /// thread's [`LineMemo`] when the line was parsed from the same state before.
+    fn parse_line(&self, state: &mut ParseState, line: &str) -> Option<Vec<(usize, ScopeStackOp)>> {
+        let hit = LINES.with_borrow(|memo| {
+            let parsed = memo.lines.get(line).filter(|_| memo.owner == self.id)?;
+            let parsed = parsed.iter().find(|p| p.before == *state)?;
+            Some((parsed.ops.clone(), parsed.after.clone()))
+        });
+        if let Some((ops, after)) = hit {
+            *state = after;
+            return Some(ops);
+        }
+        let before = state.clone();
+        let ops = state.parse_line(line, &self.syntaxes).ok()?;
+        LINES.with_borrow_mut(|memo| {
+            if memo.owner != self.id || memo.size >= LINE_MEMO_LINES {
+                *memo = LineMemo { owner: self.id, ..LineMemo::default() };
+            }
+            let parsed = Parsed { before, ops: ops.clone(), after: state.clone() };
+            memo.lines.entry(line.to_string()).or_default().push(parsed);
+            memo.size += 1;
+        });
+        Some(ops)
     }
 
     /// The class of a token under `stack`, innermost scope first; `None` for plain text.
@@ -915,6 +972,20 @@ export X=1
         assert!(!wrap_lines("Get-Service -Name MSExchangeIS").contains("cont"));
         // Removing the marks gives back the text.
         assert_eq!(out.replace(LineBreaks::MARK, ""), format!("<span class=\"ln\">{long}</span>"));
+    }
+
+    #[test]
+    fn a_line_parsed_before_is_reused_only_from_the_same_state() {
+        let h = Highlighter::new();
+        // `<a href="x">` inside a comment, then on its own: one line, two parse states.
+        let commented = h.block("xml", "<!--\n<a href=\"x\">\n-->\n");
+        let alone = h.block("xml", "<a href=\"x\">\n");
+        assert!(!commented.contains("hl-nt"), "{commented}");
+        assert!(alone.contains("<span class=\"hl-nt\">a</span>"), "{alone}");
+        // Each block as a highlighter that never saw the other makes it.
+        assert_eq!(*alone, *Highlighter::new().block("xml", "<a href=\"x\">\n"));
+        let again = h.block("xml", "<!--\n<a href=\"x\">\n-->\n<b/>\n");
+        assert_eq!(*again, *Highlighter::new().block("xml", "<!--\n<a href=\"x\">\n-->\n<b/>\n"));
     }
 
     #[test]
