@@ -1,6 +1,7 @@
 //! Where a project's build cache lives: what a build computed that the next one can reuse
-//! (the highlighted code blocks, see [`crate::render::highlight::Highlighter::load`], and
-//! what the search index made of each text, see [`crate::render::search::SearchMemo::load`]).
+//! (the highlighted code blocks, see [`crate::render::highlight::Highlighter::load`], what
+//! the search index made of each text, see [`crate::render::search::SearchMemo::load`], and
+//! each article's headings and links, see [`crate::markdown::ScanMemo::load`]).
 //!
 //! Never inside the project, so it is never committed or published: `PATHBOOK_CACHE_DIR`
 //! if set, else the user's cache folder (`$XDG_CACHE_HOME/pathbook`, `~/.cache/pathbook`,
@@ -32,6 +33,11 @@ pub fn search_file(dir: &Path) -> PathBuf {
     dir.join("search.bin")
 }
 
+/// The file of Markdown scans (headings and links of each article) in a project's cache folder.
+pub fn scan_file(dir: &Path) -> PathBuf {
+    dir.join("scan.bin")
+}
+
 /// The first line of a cache file of `kind`, and a second naming this very binary: a file
 /// another build of pathbook wrote is not read (what it computed may differ).
 pub fn stamp(kind: &str) -> Option<String> {
@@ -55,6 +61,18 @@ pub fn take_field(rest: &mut &[u8]) -> Option<String> {
     let (field, tail) = tail.split_at_checked(len)?;
     *rest = tail;
     String::from_utf8(field.to_vec()).ok()
+}
+
+/// Appends `n` as eight bytes, as [`take_number`] reads it.
+pub fn put_number(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u64).to_le_bytes());
+}
+
+/// The next number [`put_number`] wrote; `None` if the file ends (or holds one too large).
+pub fn take_number(rest: &mut &[u8]) -> Option<usize> {
+    let (n, tail) = rest.split_first_chunk::<8>()?;
+    *rest = tail;
+    usize::try_from(u64::from_le_bytes(*n)).ok()
 }
 
 /// Writes `bytes` to `path` atomically: a concurrent build reads the old file or the new one.

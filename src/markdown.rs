@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -96,6 +97,152 @@ pub struct Scan {
     pub large_code: Vec<(usize, Range<usize>)>,
     /// `[text](target with spaces)`: Markdown shows it as text, not as a link.
     pub spaced_links: Vec<Range<usize>>,
+}
+
+/// The scans of earlier builds, so a rebuild parses only the articles that changed: by a
+/// 128-bit hash of the text scanned. An entry is used only if it could be a scan of that
+/// text (every range inside it, on character boundaries; every heading id safe), so a
+/// damaged or tampered cache can at worst misplace a diagnostic, never reach a page unchecked.
+#[derive(Debug, Default)]
+pub struct ScanMemo {
+    stored: HashMap<u128, Arc<Scan>>,
+    /// Every scan asked for in this run, for [`ScanMemo::save`].
+    used: Mutex<HashMap<u128, Arc<Scan>>>,
+}
+
+impl ScanMemo {
+    /// The scan of `text`: from an earlier build when it holds one, else scanned now.
+    pub fn scan(&self, text: &str) -> Scan {
+        let key = scan_key(text);
+        let scan = match self.stored.get(&key).filter(|s| s.fits(text)) {
+            Some(hit) => hit.clone(),
+            None => Arc::new(scan(text)),
+        };
+        let copy = Scan::clone(&scan);
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key, scan);
+        }
+        copy
+    }
+
+    /// Reads what [`ScanMemo::save`] wrote. A missing file, one from another build of
+    /// pathbook, or a damaged one is ignored (whole, from the first damage on).
+    pub fn load(&mut self, path: &std::path::Path) {
+        let Ok(bytes) = std::fs::read(path) else { return };
+        let Some(stamp) = crate::cache::stamp("scan") else { return };
+        let Some(mut rest) = bytes.strip_prefix(stamp.as_bytes()) else { return };
+        while !rest.is_empty() {
+            let Some((key, scan)) = read_entry(&mut rest) else { break };
+            self.stored.insert(key, Arc::new(scan));
+        }
+    }
+
+    /// Writes the scans used in this run (only those, so the file never outgrows the site),
+    /// atomically.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let used = self.used.lock().map_err(|_| std::io::Error::other("scan memo poisoned"))?;
+        if used.len() == self.stored.len() && used.keys().all(|k| self.stored.contains_key(k)) {
+            return Ok(());
+        }
+        let Some(stamp) = crate::cache::stamp("scan") else { return Ok(()) };
+        let mut out = Vec::from(stamp.as_bytes());
+        let mut entries: Vec<_> = used.iter().collect();
+        entries.sort_unstable_by_key(|(k, _)| **k);
+        for (key, scan) in entries {
+            out.extend_from_slice(&key.to_le_bytes());
+            write_scan(&mut out, scan)?;
+        }
+        crate::cache::replace(path, &out)
+    }
+}
+
+/// The memo's key for a text.
+fn scan_key(text: &str) -> u128 {
+    use std::hash::BuildHasher;
+    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(text);
+    (u128::from(half(0x7363_616e_0000_0001)) << 64) | u128::from(half(0x7363_616e_0000_0002))
+}
+
+fn write_scan(out: &mut Vec<u8>, s: &Scan) -> std::io::Result<()> {
+    use crate::cache::{put_field, put_number};
+    let range = |out: &mut Vec<u8>, r: &Range<usize>| {
+        put_number(out, r.start);
+        put_number(out, r.end);
+    };
+    put_number(out, s.headings.len());
+    for h in &s.headings {
+        put_number(out, usize::from(h.level));
+        put_field(out, h.text.as_bytes())?;
+        put_field(out, h.id.as_bytes())?;
+    }
+    put_number(out, s.links.len());
+    for l in &s.links {
+        put_field(out, l.dest.as_bytes())?;
+        range(out, &l.range);
+        put_number(out, usize::from(l.is_image));
+    }
+    put_number(out, s.bad_ids.len());
+    for (text, r) in &s.bad_ids {
+        put_field(out, text.as_bytes())?;
+        range(out, r);
+    }
+    put_number(out, s.large_code.len());
+    for (len, r) in &s.large_code {
+        put_number(out, *len);
+        range(out, r);
+    }
+    put_number(out, s.spaced_links.len());
+    for r in &s.spaced_links {
+        range(out, r);
+    }
+    Ok(())
+}
+
+/// One entry as [`ScanMemo::save`] wrote it; `None` at damage. A count is never trusted for
+/// an allocation: each item is read before it is kept.
+fn read_entry(rest: &mut &[u8]) -> Option<(u128, Scan)> {
+    use crate::cache::{take_field, take_number};
+    let (key, tail) = rest.split_first_chunk::<16>()?;
+    *rest = tail;
+    let key = u128::from_le_bytes(*key);
+    let range = |rest: &mut &[u8]| Some(take_number(rest)?..take_number(rest)?);
+    let mut s = Scan::default();
+    for _ in 0..take_number(rest)? {
+        let level = u8::try_from(take_number(rest)?).ok()?;
+        s.headings.push(Heading { level, text: take_field(rest)?, id: take_field(rest)? });
+    }
+    for _ in 0..take_number(rest)? {
+        let dest = take_field(rest)?;
+        let range = range(rest)?;
+        s.links.push(LinkRef { dest, range, is_image: take_number(rest)? != 0 });
+    }
+    for _ in 0..take_number(rest)? {
+        let text = take_field(rest)?;
+        s.bad_ids.push((text, range(rest)?));
+    }
+    for _ in 0..take_number(rest)? {
+        let len = take_number(rest)?;
+        s.large_code.push((len, range(rest)?));
+    }
+    for _ in 0..take_number(rest)? {
+        s.spaced_links.push(range(rest)?);
+    }
+    Some((key, s))
+}
+
+impl Scan {
+    /// Whether this could be a scan of `text`: every range inside it on character
+    /// boundaries, every heading level a heading's and every heading id one [`HeadingIds`]
+    /// could give (letters, digits, `-`, `_` and `.`: nothing that leaves an attribute).
+    fn fits(&self, text: &str) -> bool {
+        let inside = |r: &Range<usize>| r.start <= r.end && text.get(r.clone()).is_some();
+        let id = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c));
+        self.headings.iter().all(|h| (1..=6).contains(&h.level) && id(&h.id))
+            && self.links.iter().all(|l| inside(&l.range))
+            && self.bad_ids.iter().all(|(_, r)| inside(r))
+            && self.large_code.iter().all(|(_, r)| inside(r))
+            && self.spaced_links.iter().all(inside)
+    }
 }
 
 /// Ids that become attributes and URL fragments: letters, digits, `-`, `_` and `.`, so an id

@@ -82,7 +82,8 @@ impl Project {
         // report mismatches caused by the missing rules. A broken article does not.
         let load_failed = loaded.rules_failed;
         let as_of = config.as_of(overrides);
-        let (resolved, resolve_diags) = catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed, as_of);
+        let (resolved, resolve_diags) =
+            catalog::resolve(&loaded, &sources, &config.content_dir(), load_failed, as_of, &cache.scans);
         diags.extend(resolve_diags);
         lap("resolve", &mut timings);
         Project {

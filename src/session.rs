@@ -103,7 +103,11 @@ impl Session {
     /// [`crate::cache::dir_for`]; see [`Session::save_cache`]).
     pub fn open_cached(root: &Path, overrides: &crate::config::Overrides, cache: Option<&Path>) -> Session {
         let mut parsed = ParseCache::default();
-        // The cache files are read while the project loads: neither needs the other.
+        if let Some(dir) = cache {
+            // Resolving reads it: before the project loads.
+            parsed.scans.load(&crate::cache::scan_file(dir));
+        }
+        // The other cache files are read while the project loads: neither needs the other.
         let ((hl, search, highlighter, cached), (project, known)) = rayon::join(
             || {
                 let started = Instant::now();
@@ -140,7 +144,8 @@ impl Session {
     /// Saves what the next run can reuse into the cache folder `dir`.
     pub fn save_cache(&self, dir: &Path) -> std::io::Result<()> {
         self.hl.save(&crate::cache::highlight_file(dir))?;
-        self.search.save(&crate::cache::search_file(dir))
+        self.search.save(&crate::cache::search_file(dir))?;
+        self.cache.scans.save(&crate::cache::scan_file(dir))
     }
 
     /// Re-indexes the site for search if an edit made the index stale. Returns whether the

@@ -1,5 +1,5 @@
-//! The build cache: highlighted code and what the search index made of each text, kept
-//! between builds, outside the project. A warm build writes the same site as a cold one;
+//! The build cache: highlighted code, what the search index made of each text and each
+//! article's headings and links, kept between builds, outside the project. A warm build writes the same site as a cold one;
 //! what the cache holds is checked before use, so a damaged or tampered cache never changes
 //! a page's text or adds markup.
 
@@ -37,7 +37,7 @@ fn site(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// The store file called `name` under a cache folder (one project's folder, holding the
-/// highlighted blocks and the search memo and nothing else).
+/// highlighted blocks, the Markdown scans and the search memo, and nothing else).
 fn store(cache: &Path, name: &str) -> PathBuf {
     let mut files: Vec<_> = walkdir::WalkDir::new(cache)
         .into_iter()
@@ -47,7 +47,7 @@ fn store(cache: &Path, name: &str) -> PathBuf {
         .collect();
     files.sort();
     let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["highlight.bin", "search.bin"], "{files:?}");
+    assert_eq!(names, ["highlight.bin", "scan.bin", "search.bin"], "{files:?}");
     files.into_iter().find(|f| f.ends_with(name)).unwrap()
 }
 
@@ -71,6 +71,8 @@ fn a_warm_build_writes_the_same_site_as_a_cold_one() {
     assert!(!file.starts_with(kb.path()), "the cache lives outside the project");
     let memo = store(&cache, "search.bin");
     let memo_written = std::fs::metadata(&memo).unwrap().modified().unwrap();
+    let scans = store(&cache, "scan.bin");
+    let scans_written = std::fs::metadata(&scans).unwrap().modified().unwrap();
     let stored = std::fs::read(&file).unwrap();
     assert!(String::from_utf8_lossy(&stored).contains("Get-ExchangeServer"), "PowerShell blocks are stored");
     let written = std::fs::metadata(&file).unwrap().modified().unwrap();
@@ -81,6 +83,7 @@ fn a_warm_build_writes_the_same_site_as_a_cold_one() {
     assert_eq!(std::fs::read(&file).unwrap(), stored);
     assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), written, "not rewritten");
     assert_eq!(std::fs::metadata(&memo).unwrap().modified().unwrap(), memo_written, "not rewritten");
+    assert_eq!(std::fs::metadata(&scans).unwrap().modified().unwrap(), scans_written, "not rewritten");
 }
 
 #[test]
@@ -188,6 +191,76 @@ fn an_edited_article_is_indexed_afresh_and_the_search_memo_is_checked_text() {
         build(&kb, &cache, &again, &[]);
         assert_same_site(&cold, &again);
     }
+}
+
+/// A build that may fail: its exit status and what it printed.
+fn try_build(kb: &Kb, cache: &Path, out: &Path) -> (bool, String) {
+    let out = Command::new(BIN)
+        .arg("--root")
+        .arg(kb.path())
+        .args(["build", "--out"])
+        .arg(out)
+        .env("PATHBOOK_CACHE_DIR", cache)
+        .output()
+        .expect("run pathbook");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn an_edited_article_is_rescanned_and_a_stored_scan_is_used_only_if_it_fits() {
+    let kb = Kb::new();
+    let setup = |heading: &str| format!("---\ntitle: AA\n---\n\n## {heading}\n\nSee [bb](bb.md).\n");
+    kb.write("content/aa.md", setup("Setup steps"));
+    kb.write("content/bb.md", "---\ntitle: BB\n---\n\nBack to [the steps](aa.md#setup-steps).\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let cold = tmp.path().join("cold");
+    build(&kb, &cache, &cold, &[]);
+    let file = store(&cache, "scan.bin");
+    let stored = std::fs::read(&file).unwrap();
+    // The heading's text, then its id, each after its length.
+    let entry = b"Setup steps\x0b\0\0\0setup-steps";
+
+    // The stored scan is what the build checks links against: an id changed in place (same
+    // length) makes the link into it dangle.
+    std::fs::write(&file, replace(&stored, entry, b"Setup steps\x0b\0\0\0setup-stepz")).unwrap();
+    let again = tmp.path().join("again");
+    let (ok, printed) = try_build(&kb, &cache, &again);
+    assert!(!ok && printed.contains("no heading `#setup-steps`"), "the stored scan was used: {printed}");
+
+    // A link's place moved past the end of its text: that entry does not fit its text and
+    // is scanned afresh, so the (now dangling) link is reported where it really is.
+    let tampered = replace(&stored, entry, b"Setup steps\x0b\0\0\0setup-stepz");
+    let link = b"aa.md#setup-steps";
+    let at = tampered.windows(link.len()).position(|w| w == link).unwrap() + link.len();
+    let mut moved = tampered.clone();
+    moved[at..at + 8].copy_from_slice(&9_000_000u64.to_le_bytes());
+    std::fs::write(&file, &moved).unwrap();
+    let (ok, printed) = try_build(&kb, &cache, &again);
+    assert!(!ok && printed.contains("--> content/bb.md:5:"), "{printed}");
+    assert!(!printed.contains("panicked"), "{printed}");
+
+    // An id no heading could have (it would leave an attribute): the entry does not fit the
+    // text, the article is scanned afresh and the site is the cold one.
+    std::fs::write(&file, replace(&stored, entry, b"Setup steps\x0b\0\0\0set\"><step")).unwrap();
+    build(&kb, &cache, &again, &[]);
+    assert_same_site(&cold, &again);
+
+    // Damaged files are ignored from the damage on.
+    for damaged in [stored[..stored.len() / 2].to_vec(), b"\xff\xfe garbage".to_vec(), Vec::new()] {
+        std::fs::write(&file, damaged).unwrap();
+        build(&kb, &cache, &again, &[]);
+        assert_same_site(&cold, &again);
+    }
+
+    // An edit is scanned afresh: the renamed heading leaves the link dangling, as a cold
+    // build says.
+    kb.write("content/aa.md", setup("Install steps"));
+    let (ok, printed) = try_build(&kb, &cache, &again);
+    assert!(!ok && printed.contains("no heading `#setup-steps`"), "{printed}");
+    kb.write("content/aa.md", setup("Setup steps"));
+    build(&kb, &cache, &again, &[]);
+    assert_same_site(&cold, &again);
 }
 
 #[test]

@@ -366,7 +366,14 @@ fn resolve(yaml: &str) -> Option<Catalog> {
     let doc: CatalogFile = parse_yaml(yaml, origin, &sources).ok()?;
     let loaded = Loaded { files: vec![LoadedFile { origin, doc: std::sync::Arc::new(doc) }], ..Loaded::default() };
     let day = Date::constant(2026, 1, 1);
-    let (r, diags) = pathbook::catalog::resolve(&loaded, &sources, std::path::Path::new("/kb/content"), false, day);
+    let (r, diags) = pathbook::catalog::resolve(
+        &loaded,
+        &sources,
+        std::path::Path::new("/kb/content"),
+        false,
+        day,
+        &Default::default(),
+    );
     if diags.iter().any(|d| d.is_error()) || !r.rules_complete {
         return None;
     }

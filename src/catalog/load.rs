@@ -74,6 +74,8 @@ impl LoadedArticle {
 pub struct ParseCache {
     rules: HashMap<PathBuf, (u64, Arc<CatalogFile>)>,
     articles: HashMap<PathBuf, (u64, Arc<FrontMatter>, usize, usize)>,
+    /// Articles' headings and links, by their text (kept on disk between builds too).
+    pub scans: crate::markdown::ScanMemo,
 }
 
 pub fn text_hash(text: &str) -> u64 {

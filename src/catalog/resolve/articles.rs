@@ -14,9 +14,14 @@ impl Resolver<'_> {
         // Scanning Markdown is the expensive part and independent per article.
         let scans: Vec<markdown::Scan> = {
             use rayon::prelude::*;
+            let memo = self.scans;
+            let scan = |text: &str| match memo {
+                Some(memo) => memo.scan(text),
+                None => markdown::scan(text),
+            };
             articles
                 .par_iter()
-                .map(|a| if a.front.draft { markdown::Scan::default() } else { markdown::scan(a.body(self.sources)) })
+                .map(|a| if a.front.draft { markdown::Scan::default() } else { scan(a.body(self.sources)) })
                 .collect()
         };
         for (a, scan) in articles.iter().zip(scans) {

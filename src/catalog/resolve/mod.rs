@@ -175,6 +175,8 @@ pub(crate) struct Resolver<'a> {
     /// once per atom of a condition, it compared the whole text each time (a 2 MB condition
     /// spent minutes in `memcmp`).
     verbatim: std::cell::Cell<Option<(Span, usize, usize, bool)>>,
+    /// Articles scanned in earlier builds (none when re-resolving edited ones).
+    scans: Option<&'a crate::markdown::ScanMemo>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -194,9 +196,11 @@ pub fn resolve(
     content_dir: &Path,
     load_failed: bool,
     as_of: Date,
+    scans: &crate::markdown::ScanMemo,
 ) -> (Resolved, Vec<Diagnostic>) {
     let mut r = Resolver::new(sources, content_dir, Catalog { as_of: Some(as_of), ..Catalog::default() });
     r.load_failed = load_failed;
+    r.scans = Some(scans);
     r.declare(loaded);
     r.components(loaded);
     r.facts(loaded);
@@ -241,6 +245,7 @@ impl<'a> Resolver<'a> {
             named_raw: Vec::new(),
             named_state: Vec::new(),
             verbatim: std::cell::Cell::new(None),
+            scans: None,
         }
     }
 
