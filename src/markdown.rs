@@ -111,11 +111,13 @@ pub struct ScanMemo {
 }
 
 impl ScanMemo {
-    /// The scan of `text`: from an earlier build when it holds one, else scanned now.
+    /// The scan of `text`: from an earlier build, or an earlier load in this process (a
+    /// `serve` reload), when it holds one; else scanned now.
     pub fn scan(&self, text: &str) -> Scan {
         let key = scan_key(text);
-        let scan = match self.stored.get(&key).filter(|s| s.fits(text)) {
-            Some(hit) => hit.clone(),
+        let earlier = self.used.lock().ok().and_then(|used| used.get(&key).cloned());
+        let scan = match self.stored.get(&key).filter(|s| s.fits(text)).cloned().or(earlier) {
+            Some(hit) => hit,
             None => Arc::new(scan(text)),
         };
         let copy = Scan::clone(&scan);
