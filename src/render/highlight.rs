@@ -60,12 +60,13 @@ pub(super) fn kind_classes() -> Vec<&'static str> {
 /// parse of a line depends on nothing else, so a line met again in the same state (a closing
 /// tag, a section header, the command every runbook starts with) is not parsed again. Kept
 /// with the highlighter that filled it (another's syntax set numbers contexts its own way),
-/// and emptied when it holds [`LINE_MEMO_LINES`].
+/// and emptied when it holds [`LINE_MEMO_LINES`] lines or [`LINE_MEMO_BYTES`] of their text.
 #[derive(Default)]
 struct LineMemo {
     owner: usize,
     lines: foldhash::HashMap<String, Vec<Parsed>>,
     size: usize,
+    bytes: usize,
 }
 
 /// One line as syntect parsed it from one state.
@@ -76,6 +77,7 @@ struct Parsed {
 }
 
 const LINE_MEMO_LINES: usize = 8192;
+const LINE_MEMO_BYTES: usize = 4 << 20;
 
 thread_local! {
     static LINES: std::cell::RefCell<LineMemo> = std::cell::RefCell::new(LineMemo::default());
@@ -391,9 +393,10 @@ impl Highlighter {
         let before = state.clone();
         let ops = state.parse_line(line, &self.syntaxes).ok()?;
         LINES.with_borrow_mut(|memo| {
-            if memo.owner != self.id || memo.size >= LINE_MEMO_LINES {
+            if memo.owner != self.id || memo.size >= LINE_MEMO_LINES || memo.bytes >= LINE_MEMO_BYTES {
                 *memo = LineMemo { owner: self.id, ..LineMemo::default() };
             }
+            memo.bytes += line.len();
             let parsed = Parsed { before, ops: ops.clone(), after: state.clone() };
             memo.lines.entry(line.to_string()).or_default().push(parsed);
             memo.size += 1;
