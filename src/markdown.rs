@@ -101,8 +101,10 @@ pub struct Scan {
 
 /// The scans of earlier builds, so a rebuild parses only the articles that changed: by a
 /// 128-bit hash of the text scanned. An entry is used only if it could be a scan of that
-/// text (every range inside it, on character boundaries; every heading id safe), so a
-/// damaged or tampered cache can at worst misplace a diagnostic, never reach a page unchecked.
+/// text (every range inside it on character boundaries, every link written where it says,
+/// every heading id safe in an attribute), so a damaged or tampered cache can at worst
+/// misplace a diagnostic or misname a heading; it never adds markup, and every link it holds
+/// is in the text and is resolved like any other.
 #[derive(Debug, Default)]
 pub struct ScanMemo {
     stored: HashMap<u128, Arc<Scan>>,
@@ -234,13 +236,14 @@ fn read_entry(rest: &mut &[u8]) -> Option<(u128, Scan)> {
 
 impl Scan {
     /// Whether this could be a scan of `text`: every range inside it on character
-    /// boundaries, every heading level a heading's and every heading id one [`HeadingIds`]
-    /// could give (letters, digits, `-`, `_` and `.`: nothing that leaves an attribute).
+    /// boundaries, every link's destination written within its range, every heading level a
+    /// heading's and every heading id one [`HeadingIds`] could give (letters, digits, `-`,
+    /// `_` and `.`: nothing that leaves an attribute).
     fn fits(&self, text: &str) -> bool {
         let inside = |r: &Range<usize>| r.start <= r.end && text.get(r.clone()).is_some();
         let id = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c));
         self.headings.iter().all(|h| (1..=6).contains(&h.level) && id(&h.id))
-            && self.links.iter().all(|l| inside(&l.range))
+            && self.links.iter().all(|l| text.get(l.range.clone()).is_some_and(|at| at.contains(l.dest.as_str())))
             && self.bad_ids.iter().all(|(_, r)| inside(r))
             && self.large_code.iter().all(|(_, r)| inside(r))
             && self.spaced_links.iter().all(inside)

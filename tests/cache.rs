@@ -240,6 +240,12 @@ fn an_edited_article_is_rescanned_and_a_stored_scan_is_used_only_if_it_fits() {
     assert!(!ok && printed.contains("--> content/bb.md:5:"), "{printed}");
     assert!(!printed.contains("panicked"), "{printed}");
 
+    // A link that is not in the text where the entry says: scanned afresh, so the link the
+    // text really has (which resolves) is the one checked.
+    std::fs::write(&file, replace(&stored, b"aa.md#setup-steps", b"aa.md#setup-stepz")).unwrap();
+    build(&kb, &cache, &again, &[]);
+    assert_same_site(&cold, &again);
+
     // An id no heading could have (it would leave an attribute): the entry does not fit the
     // text, the article is scanned afresh and the site is the cold one.
     std::fs::write(&file, replace(&stored, entry, b"Setup steps\x0b\0\0\0set\"><step")).unwrap();
