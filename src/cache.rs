@@ -46,6 +46,13 @@ pub fn stamp(kind: &str) -> Option<String> {
     Some(format!("pathbook {kind} 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
 }
 
+/// A 128-bit key for `value` (two 64-bit hashes under the seeds `tag` makes), for a cache
+/// file's entries: long enough that two texts of one site never share one by chance.
+pub fn key128(tag: u64, value: impl std::hash::Hash) -> u128 {
+    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(&value);
+    (u128::from(half(tag | 1)) << 64) | u128::from(half(tag | 2))
+}
+
 /// Appends `field` with its length in front, as [`take_field`] reads it.
 pub fn put_field(out: &mut Vec<u8>, field: &[u8]) -> std::io::Result<()> {
     let len = u32::try_from(field.len()).map_err(|_| std::io::Error::other("cache entry too large"))?;

@@ -162,9 +162,7 @@ impl ScanMemo {
 
 /// The memo's key for a text.
 fn scan_key(text: &str) -> u128 {
-    use std::hash::BuildHasher;
-    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(text);
-    (u128::from(half(0x7363_616e_0000_0001)) << 64) | u128::from(half(0x7363_616e_0000_0002))
+    crate::cache::key128(0x7363_616e_0000_0000, text)
 }
 
 fn write_scan(out: &mut Vec<u8>, s: &Scan) -> std::io::Result<()> {

@@ -405,9 +405,7 @@ impl SearchMemo {
 /// A 128-bit key for the texts an entry is computed from (in order; each text's length is
 /// part of it, so no two lists of texts run together).
 fn memo_key(texts: &[&str]) -> u128 {
-    use std::hash::BuildHasher;
-    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(texts);
-    (u128::from(half(0x7365_6172_6368_0001)) << 64) | u128::from(half(0x7365_6172_6368_0002))
+    crate::cache::key128(0x7365_6172_6368_0000, texts)
 }
 
 /// An article's documents, as [`SearchMemo`] keeps them: title, URL, teaser and words of
