@@ -117,11 +117,9 @@ impl ScanMemo {
     /// `serve` reload), when it holds one; else scanned now.
     pub fn scan(&self, text: &str) -> Scan {
         let key = scan_key(text);
-        let earlier = self.used.lock().ok().and_then(|used| used.get(&key).cloned());
-        let scan = match self.stored.get(&key).filter(|s| s.fits(text)).cloned().or(earlier) {
-            Some(hit) => hit,
-            None => Arc::new(scan(text)),
-        };
+        let stored = self.stored.get(&key).filter(|s| s.fits(text)).cloned();
+        let earlier = || self.used.lock().ok().and_then(|used| used.get(&key).cloned());
+        let scan = stored.or_else(earlier).unwrap_or_else(|| Arc::new(scan(text)));
         let copy = Scan::clone(&scan);
         if let Ok(mut used) = self.used.lock() {
             used.insert(key, scan);
