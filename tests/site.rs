@@ -229,8 +229,14 @@ fn highlighted_code_and_search_index() {
     let blocker = std::fs::read_to_string(out.join("blockers/powershell-blocks-os-upgrade.html")).unwrap();
     assert!(blocker.contains("<pre class=\"code\" data-lang=\"powershell\" data-label=\"PowerShell\">"));
     assert!(page.contains("class=\"hl-"), "tokens carry CSS classes");
-    let css = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
+    // Pages link one style sheet, and it carries the highlighting rules, light and dark.
+    let css = std::fs::read_to_string(out.join("assets/style.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
+    let own = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
+    assert!(css.ends_with(&own), "style.css ends with the highlighting rules");
+    for page in [&page, &blocker] {
+        assert_eq!(page.matches("rel=\"stylesheet\"").count(), 1, "one style sheet per page");
+    }
     // Every class a page uses is in the stylesheet, and a token carries one class, not a
     // scope path (`hl-keyword hl-operator hl-powershell`).
     for class in blocker.split("class=\"hl-").skip(1).filter_map(|s| s.split('"').next()) {
@@ -619,7 +625,11 @@ fn a_project_without_a_theme_folder_uses_the_built_in_theme() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let built_in = snapshot(&out);
     // Compared as a flag: a diff of two style sheets as byte arrays helps nobody.
-    let same = built_in["assets/style.css"] == std::fs::read(repo().join("themes/default/static/style.css")).unwrap();
+    // The site's style sheet is the theme's, then the highlighting rules.
+    let mut css = std::fs::read(repo().join("themes/default/static/style.css")).unwrap();
+    css.push(b'\n');
+    css.extend_from_slice(&built_in["assets/highlight.css"]);
+    let same = built_in["assets/style.css"] == css;
     assert!(same, "the embedded theme is the repository's theme (rebuild after editing themes/default)");
 }
 

@@ -289,9 +289,16 @@ impl<'a> Renderer<'a> {
                     PageKey::Sitemap => Ok(vec![self.sitemap(&self.all_page_paths())]),
                     PageKey::SearchIndex => Ok(self.search_index()),
                     PageKey::Assets => {
+                        // Pages link one style sheet: the theme's, with the highlighting rules
+                        // after it. `highlight.css` stays on its own for themes that link it.
                         let mut v = vec![("assets/highlight.css".to_string(), self.hl.css().into_bytes())];
                         for (name, bytes) in self.theme.statics() {
-                            v.push((format!("assets/{name}"), bytes.to_vec()));
+                            let mut bytes = bytes.to_vec();
+                            if name == "style.css" {
+                                bytes.push(b'\n');
+                                bytes.extend_from_slice(self.hl.css().as_bytes());
+                            }
+                            v.push((format!("assets/{name}"), bytes));
                         }
                         Ok(v)
                     }
