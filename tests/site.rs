@@ -215,6 +215,10 @@ fn referenced_by_lists_what_links_here() {
     ] {
         assert!(hrefs.contains(expected), "{expected} missing from {hrefs:?}");
     }
+    // A page in the same folder is named alone, in the list and in the pager.
+    let article = std::fs::read_to_string(out.join("articles/choosing-a-path.html")).unwrap();
+    assert!(article.contains("<li class=\"kind-article\"><a href=\"in-place-upgrade-story.html\">"), "{article}");
+    assert!(article.contains("<a href=\"prerequisites-by-role.html\" rel=\"next\">"), "{article}");
 }
 
 #[test]

@@ -38,6 +38,17 @@ pub fn root_for(page: &str) -> String {
     "../".repeat(page.matches('/').count())
 }
 
+/// `href` (a page's `root` followed by a URL from the site root) as written on the page at
+/// `page`: a file in the page's own folder is named alone (`page-2.html` rather than
+/// `../../articles/pages/page-2.html`), anything else is left as it is.
+pub fn near(href: String, root: &str, page: &str) -> String {
+    let Some((dir, _)) = page.rsplit_once('/') else { return href };
+    match href.strip_prefix(root).and_then(|h| h.strip_prefix(dir)).and_then(|h| h.strip_prefix('/')) {
+        Some(name) if !name.is_empty() && !name.contains('/') => name.to_string(),
+        _ => href,
+    }
+}
+
 /// What kind of page a reference is, as shown in lists.
 pub fn kind_of(r: &Ref) -> &'static str {
     match r {
@@ -288,4 +299,23 @@ pub fn portable_markdown(cat: &Catalog, text: &str, site_url: Option<&str>) -> S
         out.replace_range(range, &with);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::near;
+
+    #[test]
+    fn a_page_in_the_same_folder_is_named_alone_and_nothing_else_is_shortened() {
+        let from = "articles/pages/page-1.html";
+        let near = |href: &str| near(href.to_string(), "../../", from);
+        assert_eq!(near("../../articles/pages/page-2.html"), "page-2.html");
+        assert_eq!(near("../../articles/pages/page-2.html#steps"), "page-2.html#steps");
+        assert_eq!(near("../../articles/index.html"), "../../articles/index.html");
+        assert_eq!(near("../../articles/pages/deeper/page.html"), "../../articles/pages/deeper/page.html");
+        assert_eq!(near("../../articles/pagesx/page.html"), "../../articles/pagesx/page.html");
+        assert_eq!(near("../../articles/pages/"), "../../articles/pages/");
+        // A page at the top has no folder to share.
+        assert_eq!(super::near("paths/a.html".into(), "", "index.html"), "paths/a.html");
+    }
 }

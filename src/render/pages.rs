@@ -137,6 +137,7 @@ impl Renderer<'_> {
     }
 
     fn referenced_by(&self, r: &Ref, root: &str) -> Vec<Group> {
+        let here = links::url(self.cat, r);
         let mut groups: Vec<Group> = Vec::new();
         for from in self.backlinks.of(r) {
             let title = match from {
@@ -149,7 +150,8 @@ impl Renderer<'_> {
                 Ref::Condition(_) => "Named conditions",
                 Ref::Effect(_) => "Side effects",
             };
-            let item = self.link(from, root);
+            let mut item = self.link(from, root);
+            item.href = links::near(item.href, root, &here);
             match groups.iter_mut().find(|g| g.title == title) {
                 Some(g) => g.items.push(item),
                 None => groups.push(Group { title: title.into(), items: vec![item] }),
@@ -833,7 +835,13 @@ impl Renderer<'_> {
         }
         let order = self.article_order();
         let pos = self.article_position(i);
-        let neighbour = |j: Option<usize>| j.map(|j| self.link(&Ref::Article(ArticleIdx(j as u32), None), &root));
+        let neighbour = |j: Option<usize>| {
+            j.map(|j| {
+                let mut l = self.link(&Ref::Article(ArticleIdx(j as u32), None), &root);
+                l.href = links::near(l.href, &root, &path);
+                l
+            })
+        };
         let vm = Vm {
             slug: &a.slug,
             title: &a.title,
