@@ -112,6 +112,19 @@ fn small_screens_get_a_menu_button() {
     let overflow = b.eval("return document.documentElement.scrollWidth > window.innerWidth");
     assert_eq!(overflow, false, "no horizontal scrolling on a phone");
     b.screenshot("article-mobile.png");
+    // Without the script there is no button to open the menu, so the sections stay listed.
+    let page = std::fs::read_to_string(out.join("articles/choosing-a-path.html")).unwrap();
+    let script = "<script src=\"../assets/pathbook.js\"></script>";
+    assert!(page.contains(script) && !page.contains("nav-toggle"), "the button is the script's");
+    std::fs::write(out.join("articles/no-script.html"), page.replace(script, "")).unwrap();
+    b.goto(&format!("file://{}", out.join("articles/no-script.html").display()));
+    b.wait_for("#mainnav a", 5);
+    assert!(b.find(".nav-toggle").is_none());
+    assert_eq!(b.eval("return getComputedStyle(document.getElementById('mainnav')).display"), "block");
+    let shown = "return Array.from(document.querySelectorAll('#mainnav a')).filter(a => a.getBoundingClientRect().height > 0).length";
+    let links = b.find_all("#mainnav a").len();
+    assert!(links > 3, "{links} sections");
+    assert_eq!(b.eval(shown), links, "every section is there to follow");
 }
 
 #[test]

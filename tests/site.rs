@@ -247,10 +247,11 @@ fn highlighted_code_and_search_index() {
         assert!(!class.contains(' '), "one class per token: hl-{class}");
         assert!(css.contains(&format!(".hl-{class} ")), "hl-{class} is styled");
     }
-    // What only works with scripts (the search box, the theme switch) is added by the script,
-    // not repeated in every page; the browser tests use both.
+    // What only works with scripts (the search box, the theme switch, the menu button) is
+    // added by the script, not repeated in every page; the browser tests use all three.
     for page in [&page, &blocker] {
         assert!(!page.contains("id=\"search-input\"") && !page.contains("id=\"theme-toggle\""));
+        assert!(!page.contains("nav-toggle"), "the menu button is the script's");
     }
     // The index: a manifest, term parts in term order, result documents in chunks.
     let script_json = |file: &str| -> serde_json::Value {

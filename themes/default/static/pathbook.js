@@ -44,10 +44,18 @@
     b.addEventListener("click", function () { window.print(); });
   });
 
-  /* ---- menu on small screens ---- */
-  var navToggle = document.querySelector(".nav-toggle");
+  /* ---- menu on small screens: the button exists only where this script can work it, and
+     only then does a small screen fold the sections away (without scripts they stay listed) ---- */
   var nav = document.getElementById("mainnav");
-  if (navToggle && nav) {
+  if (nav && nav.parentNode) {
+    var navToggle = document.createElement("button");
+    navToggle.type = "button";
+    navToggle.className = "nav-toggle";
+    navToggle.setAttribute("aria-controls", "mainnav");
+    navToggle.setAttribute("aria-expanded", "false");
+    navToggle.textContent = "Menu";
+    nav.parentNode.insertBefore(navToggle, nav);
+    nav.parentNode.classList.add("has-menu-button");
     navToggle.addEventListener("click", function () {
       var open = nav.classList.toggle("open");
       navToggle.setAttribute("aria-expanded", open ? "true" : "false");
