@@ -39,12 +39,15 @@ pub fn root_for(page: &str) -> String {
 }
 
 /// `href` (a page's `root` followed by a URL from the site root) as written on the page at
-/// `page`: a file in the page's own folder is named alone (`page-2.html` rather than
-/// `../../articles/pages/page-2.html`), anything else is left as it is.
+/// `page`: a file in the page's own folder or below it is named from there (`page-2.html`
+/// rather than `../../articles/pages/page-2.html`, `pages/page-2.html` from
+/// `articles/index.html`); anything else is left as it is.
 pub fn near(href: String, root: &str, page: &str) -> String {
     let Some((dir, _)) = page.rsplit_once('/') else { return href };
     match href.strip_prefix(root).and_then(|h| h.strip_prefix(dir)).and_then(|h| h.strip_prefix('/')) {
-        Some(name) if !name.is_empty() && !name.contains('/') => name.to_string(),
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !rest.split('/').any(|s| s == "..") => {
+            rest.to_string()
+        }
         _ => href,
     }
 }
@@ -306,15 +309,18 @@ mod tests {
     use super::near;
 
     #[test]
-    fn a_page_in_the_same_folder_is_named_alone_and_nothing_else_is_shortened() {
+    fn a_page_in_the_same_folder_or_below_is_named_from_there_and_nothing_else_is_shortened() {
         let from = "articles/pages/page-1.html";
         let near = |href: &str| near(href.to_string(), "../../", from);
         assert_eq!(near("../../articles/pages/page-2.html"), "page-2.html");
         assert_eq!(near("../../articles/pages/page-2.html#steps"), "page-2.html#steps");
         assert_eq!(near("../../articles/index.html"), "../../articles/index.html");
-        assert_eq!(near("../../articles/pages/deeper/page.html"), "../../articles/pages/deeper/page.html");
+        assert_eq!(near("../../articles/pages/deeper/page.html"), "deeper/page.html");
         assert_eq!(near("../../articles/pagesx/page.html"), "../../articles/pagesx/page.html");
         assert_eq!(near("../../articles/pages/"), "../../articles/pages/");
+        let from_list = |href: &str| super::near(href.to_string(), "../", "articles/index.html");
+        assert_eq!(from_list("../articles/pages/page-2.html"), "pages/page-2.html");
+        assert_eq!(from_list("../paths/a.html"), "../paths/a.html");
         // A page at the top has no folder to share.
         assert_eq!(super::near("paths/a.html".into(), "", "index.html"), "paths/a.html");
     }

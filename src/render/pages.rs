@@ -931,7 +931,14 @@ impl Renderer<'_> {
                 self.article_order().iter().map(|i| Ref::Article(ArticleIdx(*i as u32), None)).collect(),
             ),
         };
-        let items: Vec<LinkVm> = refs.iter().map(|r| self.link(r, &root)).collect();
+        let items: Vec<LinkVm> = refs
+            .iter()
+            .map(|r| {
+                let mut l = self.link(r, &root);
+                l.href = links::near(l.href, &root, &path);
+                l
+            })
+            .collect();
         let mut ctx = self.context(&path, title, "list", intro, &[]);
         ctx.insert("heading", title);
         ctx.insert("intro", intro);
