@@ -129,6 +129,14 @@ impl Renderer<'_> {
         }
     }
 
+    /// [`Renderer::link`] as written on the page at `page`: a page in its folder or below it
+    /// is named from there (see [`links::near`]).
+    fn link_from(&self, r: &Ref, root: &str, page: &str) -> LinkVm {
+        let mut l = self.link(r, root);
+        l.href = links::near(l.href, root, page);
+        l
+    }
+
     fn md(&self, text: &Markdown, root: &str, ids: &mut HeadingIds) -> String {
         if text.is_empty() {
             return String::new();
@@ -150,8 +158,7 @@ impl Renderer<'_> {
                 Ref::Condition(_) => "Named conditions",
                 Ref::Effect(_) => "Side effects",
             };
-            let mut item = self.link(from, root);
-            item.href = links::near(item.href, root, &here);
+            let item = self.link_from(from, root, &here);
             match groups.iter_mut().find(|g| g.title == title) {
                 Some(g) => g.items.push(item),
                 None => groups.push(Group { title: title.into(), items: vec![item] }),
@@ -835,13 +842,8 @@ impl Renderer<'_> {
         }
         let order = self.article_order();
         let pos = self.article_position(i);
-        let neighbour = |j: Option<usize>| {
-            j.map(|j| {
-                let mut l = self.link(&Ref::Article(ArticleIdx(j as u32), None), &root);
-                l.href = links::near(l.href, &root, &path);
-                l
-            })
-        };
+        let neighbour =
+            |j: Option<usize>| j.map(|j| self.link_from(&Ref::Article(ArticleIdx(j as u32), None), &root, &path));
         let vm = Vm {
             slug: &a.slug,
             title: &a.title,
@@ -931,14 +933,7 @@ impl Renderer<'_> {
                 self.article_order().iter().map(|i| Ref::Article(ArticleIdx(*i as u32), None)).collect(),
             ),
         };
-        let items: Vec<LinkVm> = refs
-            .iter()
-            .map(|r| {
-                let mut l = self.link(r, &root);
-                l.href = links::near(l.href, &root, &path);
-                l
-            })
-            .collect();
+        let items: Vec<LinkVm> = refs.iter().map(|r| self.link_from(r, &root, &path)).collect();
         let mut ctx = self.context(&path, title, "list", intro, &[]);
         ctx.insert("heading", title);
         ctx.insert("intro", intro);
