@@ -237,7 +237,7 @@ fn highlighted_code_and_search_index() {
     let css = std::fs::read_to_string(out.join("assets/style.css")).unwrap();
     assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "dark highlighting");
     let own = std::fs::read_to_string(out.join("assets/highlight.css")).unwrap();
-    assert!(css.ends_with(&own), "style.css ends with the highlighting rules");
+    assert!(css.starts_with(&own), "style.css starts with the highlighting rules: a theme's own win");
     for page in [&page, &blocker] {
         assert_eq!(page.matches("rel=\"stylesheet\"").count(), 1, "one style sheet per page");
     }
@@ -630,10 +630,10 @@ fn a_project_without_a_theme_folder_uses_the_built_in_theme() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let built_in = snapshot(&out);
     // Compared as a flag: a diff of two style sheets as byte arrays helps nobody.
-    // The site's style sheet is the theme's, then the highlighting rules.
-    let mut css = std::fs::read(repo().join("themes/default/static/style.css")).unwrap();
+    // The site's style sheet is the highlighting rules, then the theme's.
+    let mut css = built_in["assets/highlight.css"].clone();
     css.push(b'\n');
-    css.extend_from_slice(&built_in["assets/highlight.css"]);
+    css.extend_from_slice(&std::fs::read(repo().join("themes/default/static/style.css")).unwrap());
     let same = built_in["assets/style.css"] == css;
     assert!(same, "the embedded theme is the repository's theme (rebuild after editing themes/default)");
 }
