@@ -7,7 +7,9 @@
 //! if set, else the user's cache folder (`$XDG_CACHE_HOME/pathbook`, `~/.cache/pathbook`,
 //! `%LOCALAPPDATA%\pathbook\cache`), one folder per project, named by a hash of the project's
 //! real path. Everything read from it is checked before use, and it only ever holds files
-//! pathbook wrote, each replaced atomically.
+//! pathbook wrote, each replaced atomically. A folder no build has used for a month is
+//! removed by the next build of another project ([`prune_unused`]), only if it holds nothing
+//! else.
 
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
@@ -90,6 +92,86 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::io::Write::write_all(&mut file, bytes)?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// How long a project's cache folder may go unused before another project's build removes it.
+pub const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Marks the cache folder `dir` as used now, so [`prune_unused`] leaves it alone. A build
+/// that computed nothing new does not rewrite the cache files, so their times alone would say
+/// "unused" about a project built every day.
+pub fn touch(dir: &Path) {
+    let _ = std::fs::File::open(dir).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
+/// Removes the cache folders beside `keep` (in the same base folder) that no build has used
+/// for [`UNUSED_FOR`]: a project that was moved or deleted leaves one behind. Only a real
+/// folder (not a link) named like [`dir_for`] names them, holding nothing but the cache files
+/// pathbook writes — each a plain file that starts as they do, or an empty temporary file
+/// of an interrupted write — is removed, file by file; anything else is left where it is.
+/// Returns how many folders were removed.
+pub fn prune_unused(keep: &Path) -> usize {
+    let Some(base) = keep.parent() else { return 0 };
+    let Ok(entries) = std::fs::read_dir(base) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let old = |m: &std::fs::Metadata| {
+        m.modified().ok().and_then(|t| now.duration_since(t).ok()).is_some_and(|age| age > UNUSED_FOR)
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let dir = e.path();
+        let name = e.file_name();
+        let ours_by_name = name
+            .to_str()
+            .is_some_and(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        // `symlink_metadata`: a link named like a cache folder is never followed.
+        let Ok(meta) = std::fs::symlink_metadata(&dir) else { continue };
+        if !ours_by_name || !meta.is_dir() || dir == keep || !old(&meta) {
+            continue;
+        }
+        let Some(files) = cache_files(&dir) else { continue };
+        if !files.iter().all(|(_, m)| old(m)) {
+            continue;
+        }
+        if files.iter().all(|(f, _)| std::fs::remove_file(f).is_ok()) && std::fs::remove_dir(&dir).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The files of a cache folder with their metadata, or `None` when it holds anything
+/// pathbook would not have written there.
+fn cache_files(dir: &Path) -> Option<Vec<(PathBuf, std::fs::Metadata)>> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).ok()? {
+        let e = e.ok()?;
+        let path = e.path();
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        let name = e.file_name();
+        let name = name.to_str()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let ours = match name {
+            "highlight.bin" | "search.bin" | "scan.bin" => starts_like_ours(&path),
+            // `replace`'s temporary file, left by a write that never finished.
+            _ if name.starts_with(".tmp") => meta.len() == 0 || starts_like_ours(&path),
+            _ => false,
+        };
+        if !ours {
+            return None;
+        }
+        files.push((path, meta));
+    }
+    Some(files)
+}
+
+/// Whether the file at `path` begins as every cache file does (see [`stamp`]).
+fn starts_like_ours(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 9];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"pathbook "
 }
 
 /// pathbook's folder in the user's cache folder.

@@ -685,6 +685,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Err(e) = session.save_cache(dir) {
                     eprintln!("note: could not save the build cache in {}: {e}", dir.display());
                 }
+                pathbook::cache::touch(dir);
+                pathbook::cache::prune_unused(dir);
             }
             let project = &session.project;
             let mut timings = project.timings.clone();

@@ -283,3 +283,63 @@ fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let at = haystack.windows(from.len()).position(|w| w == from).expect("the entry is in the store");
     [&haystack[..at], to, &haystack[at + from.len()..]].concat()
 }
+
+/// Sets a file's or a folder's modification time `days` ago.
+fn age(path: &Path, days: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 24 * 3600);
+    std::fs::File::open(path).unwrap().set_modified(then).unwrap();
+}
+
+/// A folder in `base` laid out like a project's cache: `files` of `(name, content)`, all of
+/// them and the folder `days` old.
+fn cache_like(base: &Path, name: &str, files: &[(&str, &[u8])], days: u64) -> PathBuf {
+    let dir = base.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (f, bytes) in files {
+        std::fs::write(dir.join(f), bytes).unwrap();
+        age(&dir.join(f), days);
+    }
+    age(&dir, days);
+    dir
+}
+
+#[test]
+fn a_build_removes_cache_folders_unused_for_a_month_and_nothing_else() {
+    let kb = Kb::shipped();
+    let base = tempfile::tempdir().unwrap();
+    let base = base.path();
+    let ours: &[(&str, &[u8])] =
+        &[("highlight.bin", b"pathbook highlight 1\n"), ("search.bin", b"pathbook search 1\n"), (".tmpAb12Cd", b"")];
+    let gone = cache_like(base, "00000000000000aa", ours, 40);
+    let recent = cache_like(base, "00000000000000bb", ours, 3);
+    let with_notes =
+        cache_like(base, "00000000000000cc", &[("search.bin", b"pathbook search 1\n"), ("notes.txt", b"mine")], 40);
+    let not_ours = cache_like(base, "00000000000000dd", &[("scan.bin", b"someone else's scan")], 40);
+    let named_otherwise = cache_like(base, "not-a-cache", ours, 40);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = cache_like(elsewhere.path(), "00000000000000ee", ours, 40);
+    std::os::unix::fs::symlink(&target, base.join("00000000000000ee")).unwrap();
+    let out = kb.path().join("site");
+    build(&kb, base, &out, &[]);
+
+    assert!(!gone.exists(), "a month unused, only cache files: removed");
+    for kept in [&recent, &with_notes, &not_ours, &named_otherwise, &target] {
+        assert!(kept.is_dir(), "{} kept", kept.display());
+    }
+    assert_eq!(std::fs::read(with_notes.join("notes.txt")).unwrap(), b"mine");
+    assert!(base.join("00000000000000ee").symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(target.join("highlight.bin").is_file(), "a link is not followed");
+    // The project's own folder is there, just used.
+    let own = pathbook::cache::dir_for(kb.path()).map(|d| base.join(d.file_name().unwrap())).unwrap();
+    assert!(own.join("highlight.bin").is_file());
+
+    // A build that computes nothing new rewrites no cache file, yet marks its folder used.
+    age(&own, 40);
+    build(&kb, base, &out, &[]);
+    let modified = std::fs::metadata(&own).unwrap().modified().unwrap();
+    assert!(modified.elapsed().unwrap() < std::time::Duration::from_secs(24 * 3600), "touched");
+    // `--no-cache` neither reads, writes nor removes anything.
+    let stale = cache_like(base, "00000000000000ff", ours, 40);
+    build(&kb, base, &out, &["--no-cache"]);
+    assert!(stale.is_dir());
+}
