@@ -1,6 +1,7 @@
 //! The site's URL scheme and HTML for references. Every URL here is relative to the site root;
 //! pages prefix it with their own `root` (`../` per level) so the output works from `file://`,
-//! from `/` and from any sub-path. Every id and title that lands in an attribute or text goes
+//! from `/` and from any sub-path ([`near`] shortens a link to the page's own folder or
+//! below). Every id and title that lands in an attribute or text goes
 //! through `escape_html`, ids included (they are validated, but the discipline is one rule).
 
 use crate::model::*;
