@@ -40,12 +40,15 @@ pub fn scan_file(dir: &Path) -> PathBuf {
     dir.join("scan.bin")
 }
 
+/// How every cache file begins (see [`stamp`]).
+const STAMP_START: &str = "pathbook ";
+
 /// The first line of a cache file of `kind`, and a second naming this very binary: a file
 /// another build of pathbook wrote is not read (what it computed may differ).
 pub fn stamp(kind: &str) -> Option<String> {
     let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
     let time = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("pathbook {kind} 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
+    Some(format!("{STAMP_START}{kind} 1\n{} {} {}\n", env!("CARGO_PKG_VERSION"), exe.len(), time.as_nanos()))
 }
 
 /// A 128-bit key for `value` (two 64-bit hashes under the seeds `tag` makes), for a cache
@@ -170,8 +173,8 @@ fn cache_files(dir: &Path) -> Option<Vec<(PathBuf, std::fs::Metadata)>> {
 /// Whether the file at `path` begins as every cache file does (see [`stamp`]).
 fn starts_like_ours(path: &Path) -> bool {
     use std::io::Read as _;
-    let mut head = [0u8; 9];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"pathbook "
+    let mut head = [0u8; STAMP_START.len()];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == STAMP_START.as_bytes()
 }
 
 /// pathbook's folder in the user's cache folder.

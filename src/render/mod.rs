@@ -289,17 +289,12 @@ impl<'a> Renderer<'a> {
                     PageKey::Sitemap => Ok(vec![self.sitemap(&self.all_page_paths())]),
                     PageKey::SearchIndex => Ok(self.search_index()),
                     PageKey::Assets => {
-                        // Pages link one style sheet: the highlighting rules, then the theme's
-                        // (so a theme's own `.hl-*` rules win). `highlight.css` stays on its own
-                        // for themes that link it.
-                        let hl = self.hl.css();
-                        let mut v = vec![("assets/highlight.css".to_string(), hl.clone().into_bytes())];
+                        // Pages link one style sheet (`site_css`); `highlight.css` stays on its
+                        // own for themes that link it.
+                        let mut v = vec![("assets/highlight.css".to_string(), self.hl.css().into_bytes())];
                         for (name, bytes) in self.theme.statics() {
-                            let bytes = if name == "style.css" {
-                                [hl.as_bytes(), b"\n", bytes].concat()
-                            } else {
-                                bytes.to_vec()
-                            };
+                            let bytes =
+                                if name == "style.css" { self.site_css(true).into_bytes() } else { bytes.to_vec() };
                             v.push((format!("assets/{name}"), bytes));
                         }
                         Ok(v)

@@ -1213,20 +1213,24 @@ impl Renderer<'_> {
         self.render("tag.html", path, &ctx).map(Some)
     }
 
-    /// The theme's style sheet (with the highlighting rules when `code`), ready to sit inside
-    /// a `<style>` element: pages that must stand alone (a 404 served anywhere, a runbook file,
-    /// a plan report) carry it instead of linking it.
-    pub fn inline_css(&self, code: bool) -> String {
-        let mut css = String::new();
+    /// The site's style sheet: the highlighting rules when `code`, then the theme's
+    /// `style.css` (so a theme's own `.hl-*` rules win). `assets/style.css` is this with the
+    /// rules; see [`Renderer::inline_css`] for pages that carry it.
+    pub fn site_css(&self, code: bool) -> String {
+        let mut css = if code { self.hl.css() + "\n" } else { String::new() };
         for (name, bytes) in self.theme.statics() {
             if name == "style.css" {
                 css.push_str(&String::from_utf8_lossy(bytes));
             }
         }
-        if code {
-            css.push_str(&self.hl.css());
-        }
-        css.replace("</", "<\\/")
+        css
+    }
+
+    /// [`Renderer::site_css`], ready to sit inside a `<style>` element: pages that must stand
+    /// alone (a 404 served anywhere, a runbook file, a plan report) carry it instead of
+    /// linking it.
+    pub fn inline_css(&self, code: bool) -> String {
+        self.site_css(code).replace("</", "<\\/")
     }
 
     pub fn search_page(&self) -> Result<PageOut, String> {
