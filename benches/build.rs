@@ -21,6 +21,7 @@ use pathbook::session::Session;
 use rayon::prelude::*;
 
 #[path = "support/mod.rs"]
+#[allow(dead_code)] // the peer benchmark reads CPU time too
 mod support;
 use support::{median, ms, run, settle};
 

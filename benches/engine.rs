@@ -18,7 +18,7 @@ use std::time::Duration;
 use pathbook::corpus::{self, Inhibitors};
 
 #[path = "support/mod.rs"]
-#[allow(dead_code)] // the build benchmark uses the rest
+#[allow(dead_code)] // the other benchmarks use the rest
 mod support;
 use support::{median, ms, run};
 

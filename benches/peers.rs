@@ -4,8 +4,10 @@
 //! Markdown each, a PowerShell block and an XML or INI block on every page, links between
 //! pages — and times a full, cold build of each (clean output directory every run, the runs
 //! alternating between tools so they see the same machine). A peer that is not on `PATH` is
-//! skipped with a note. Prints wall time (median, min, max), output bytes per page and the
-//! ratio of each peer to pathbook. pathbook's cold builds run with `--no-cache`; the row
+//! skipped with a note. Prints wall time (median, min, max), CPU time (user + system, median),
+//! output bytes per page, and each tool against pathbook: the ratio of the medians, the
+//! median of the per-round ratios ("paired": each round runs every tool once, so a VM that
+//! slows down for a minute slows both sides of a pair) and the ratio of CPU times. pathbook's cold builds run with `--no-cache`; the row
 //! `pathbook warm` is the edit-and-rebuild loop: one page changed, the build cache filled by
 //! an earlier build, the previous site in place.
 //!
@@ -17,12 +19,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[path = "support/mod.rs"]
-#[allow(dead_code)] // the build benchmark uses the rest
+#[allow(dead_code)] // the other benchmarks use the rest
 mod support;
-use support::{BIN, median, settle};
+use support::{BIN, Cost, measure, median, settle};
 
 struct Options {
     sizes: Vec<usize>,
@@ -192,9 +194,9 @@ fn on_path(tool: &str) -> bool {
     Command::new(tool).arg(flag).output().is_ok_and(|o| o.status.success())
 }
 
-/// One build, wall time. Cold (the output directory removed first, no build cache) except
+/// One build and what it cost. Cold (the output directory removed first, no build cache) except
 /// for `pathbook warm`, which edits one page and rebuilds over its previous site.
-fn build(tool: &str, root: &Path, out: &Path) -> Duration {
+fn build(tool: &str, root: &Path, out: &Path) -> Cost {
     if tool == "pathbook warm" {
         let page = root.join("content/pages/page-1.md");
         let text = std::fs::read_to_string(&page).expect("read page 1");
@@ -230,11 +232,7 @@ fn build(tool: &str, root: &Path, out: &Path) -> Duration {
             c
         }
     };
-    let start = Instant::now();
-    let o = cmd.output().expect("run the build");
-    let wall = start.elapsed();
-    assert!(o.status.success(), "{tool} failed:\n{}", String::from_utf8_lossy(&o.stderr));
-    wall
+    measure(&mut cmd).0
 }
 
 fn bytes(dir: &Path) -> u64 {
@@ -245,6 +243,11 @@ fn bytes(dir: &Path) -> u64 {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum()
+}
+
+fn median_f64(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 fn secs(d: Duration) -> String {
@@ -260,7 +263,7 @@ fn main() {
     let base = std::path::absolute(&base).expect("absolute --dir");
     eprintln!("corpora and sites in {}", base.display());
     let mut table = String::from(
-        "| pages | tool | build (median) | min – max | bytes/page | time ÷ pathbook | bytes ÷ pathbook |\n|---:|---|---:|---:|---:|---:|---:|\n",
+        "| pages | tool | build (median) | min – max | CPU (median) | bytes/page | time ÷ pathbook | paired | CPU ÷ pathbook | bytes ÷ pathbook |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &n in &o.sizes {
         let dir = base.join(format!("peers-{n}"));
@@ -275,7 +278,8 @@ fn main() {
                 tools.push(peer);
             }
         }
-        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); tools.len()];
+        // runs[k][i]: tool k's cost in round i (every tool once per round, in turn).
+        let mut runs: Vec<Vec<Cost>> = tools.iter().map(|_| Vec::new()).collect();
         let mut sizes = vec![0u64; tools.len()];
         let source = |tool: &str| dir.join(tool.split(' ').next().unwrap_or(tool));
         let output = |tool: &str| dir.join(format!("out-{}", tool.replace(' ', "-")));
@@ -284,22 +288,32 @@ fn main() {
         for _ in 0..o.runs {
             for (k, tool) in tools.iter().enumerate() {
                 let out = output(tool);
-                times[k].push(build(tool, &source(tool), &out));
+                runs[k].push(build(tool, &source(tool), &out));
                 sizes[k] = bytes(&out);
             }
         }
-        let base_time = median(times[0].clone());
+        let walls = |k: usize| runs[k].iter().map(|c| c.wall).collect::<Vec<_>>();
+        let cpus = |k: usize| runs[k].iter().map(|c| c.cpu).collect::<Vec<_>>();
+        let (base_wall, base_cpu) = (median(walls(0)), median(cpus(0)));
         for (k, tool) in tools.iter().enumerate() {
-            let t = median(times[k].clone());
-            times[k].sort();
+            let (wall, cpu) = (median(walls(k)), median(cpus(k)));
+            let mut sorted = walls(k);
+            sorted.sort();
+            // The ratio of each round's two builds, which ran a minute apart at most: a VM
+            // that slows down for a while slows both.
+            let paired = median_f64(
+                runs[k].iter().zip(&runs[0]).map(|(t, p)| t.wall.as_secs_f64() / p.wall.as_secs_f64()).collect(),
+            );
             let per_page = sizes[k] / n as u64;
             let _ = writeln!(
                 table,
-                "| {n} | {tool} | {} | {} – {} | {per_page} | {:.2} | {:.2} |",
-                secs(t),
-                secs(times[k][0]),
-                secs(times[k][times[k].len() - 1]),
-                t.as_secs_f64() / base_time.as_secs_f64(),
+                "| {n} | {tool} | {} | {} – {} | {} | {per_page} | {:.2} | {paired:.2} | {:.2} | {:.2} |",
+                secs(wall),
+                secs(sorted[0]),
+                secs(sorted[sorted.len() - 1]),
+                secs(cpu),
+                wall.as_secs_f64() / base_wall.as_secs_f64(),
+                cpu.as_secs_f64() / base_cpu.as_secs_f64(),
                 sizes[k] as f64 / sizes[0].max(1) as f64
             );
         }

@@ -16,7 +16,7 @@ use std::process::Command;
 #[path = "../tests/common/browser.rs"]
 mod browser;
 #[path = "support/mod.rs"]
-#[allow(dead_code)] // the build benchmark uses the rest
+#[allow(dead_code)] // the other benchmarks use the rest
 mod support;
 
 const QUERIES: [&str; 5] = ["PowerShell", "rollback", "certificate replica", "snapshot", "KB951402"];

@@ -29,21 +29,25 @@ pub fn settle() {
     unsafe { libc::sync() };
 }
 
+/// What one finished child cost: wall time, CPU time (user + system) and peak resident memory.
+pub struct Cost {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub max_rss_bytes: u64,
+}
+
+/// Runs `cmd` to the end (stdout discarded) and returns what it cost and its stderr; panics,
+/// with the stderr, if it fails.
 // The child is reaped by `wait4`, which std's `Child::wait` cannot do: it drops the rusage.
 #[allow(clippy::zombie_processes)]
-pub fn run(args: &[&str], root: &Path) -> Run {
+pub fn measure(cmd: &mut Command) -> (Cost, String) {
     use std::io::Read as _;
-    settle();
     let start = Instant::now();
-    let mut child = Command::new(BIN)
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("PATHBOOK_TIMINGS", "1")
+    let mut child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("start pathbook");
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", cmd.get_program()));
     let pid = child.id() as libc::pid_t;
     // Read to the end first (the child exits), then reap it with its rusage.
     let mut stderr = String::new();
@@ -59,9 +63,21 @@ pub fn run(args: &[&str], root: &Path) -> Run {
     assert_eq!(waited, pid, "wait4");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "pathbook {args:?} failed on {}:\n{stderr}",
-        root.display()
+        "{:?} {:?} failed:\n{stderr}",
+        cmd.get_program(),
+        cmd.get_args().collect::<Vec<_>>()
     );
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+    (Cost { wall, cpu, max_rss_bytes: usage.ru_maxrss as u64 * 1024 }, stderr)
+}
+
+/// Runs pathbook with `args` on the project at `root`, with `PATHBOOK_TIMINGS` on.
+pub fn run(args: &[&str], root: &Path) -> Run {
+    settle();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--root").arg(root).args(args).env("PATHBOOK_TIMINGS", "1");
+    let (cost, stderr) = measure(&mut cmd);
     let phases = stderr
         .lines()
         .filter_map(|l| {
@@ -71,7 +87,7 @@ pub fn run(args: &[&str], root: &Path) -> Run {
             (w.next() == Some("ms") && w.next().is_none()).then(|| (name.to_string(), ms))
         })
         .collect();
-    Run { wall, max_rss_bytes: usage.ru_maxrss as u64 * 1024, phases }
+    Run { wall: cost.wall, max_rss_bytes: cost.max_rss_bytes, phases }
 }
 
 pub fn median(mut xs: Vec<Duration>) -> Duration {
