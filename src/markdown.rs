@@ -97,6 +97,65 @@ pub struct Scan {
     pub large_code: Vec<(usize, Range<usize>)>,
     /// `[text](target with spaces)`: Markdown shows it as text, not as a link.
     pub spaced_links: Vec<Range<usize>>,
+    /// The text split at headings, as [`sections`] splits it, taken in the same pass so that
+    /// search does not parse the article a third time. Never stored in the build cache: a
+    /// scan read from there has none, and search splits the text itself.
+    pub sections: Option<Arc<Sections>>,
+}
+
+/// A text split at headings: `(heading id, heading text, section text)`, the part before the
+/// first heading first (with no id and no heading).
+pub type Sections = Vec<(Option<String>, String, String)>;
+
+/// [`Sections`] as the text's events come: plain text (code included) goes to the current
+/// section, a break or the end of a block is a space, and a heading starts a section.
+struct SectionSplitter {
+    out: Sections,
+    ids: HeadingIds,
+    heading: Option<(Option<String>, String)>,
+}
+
+impl SectionSplitter {
+    fn new() -> SectionSplitter {
+        SectionSplitter { out: vec![(None, String::new(), String::new())], ids: HeadingIds::default(), heading: None }
+    }
+
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                self.heading = Some((id.as_ref().map(|s| s.to_string()), String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, h)) = self.heading.take() {
+                    let id = self.ids.next(&h, explicit.as_deref());
+                    self.out.push((Some(id), h, String::new()));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => match self.heading.as_mut() {
+                Some((_, h)) => h.push_str(t),
+                None => {
+                    if let Some(last) = self.out.last_mut() {
+                        last.2.push_str(t);
+                    }
+                }
+            },
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if self.heading.is_none() => {
+                if let Some(last) = self.out.last_mut() {
+                    last.2.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `text` split at headings (see [`Sections`]).
+pub fn sections(text: &str) -> Sections {
+    let mut split = SectionSplitter::new();
+    for event in Parser::new_ext(text, options()) {
+        split.event(&event);
+    }
+    split.out
 }
 
 /// The scans of earlier builds, so a rebuild parses only the articles that changed: by a
@@ -119,8 +178,15 @@ impl ScanMemo {
         let key = scan_key(text);
         let stored = self.stored.get(&key).filter(|s| s.fits(text)).cloned();
         let earlier = || self.used.lock().ok().and_then(|used| used.get(&key).cloned());
-        let scan = stored.or_else(earlier).unwrap_or_else(|| Arc::new(scan(text)));
-        let copy = Scan::clone(&scan);
+        // A fresh scan's sections go to the caller alone: kept here, they would outlive their use.
+        let mut sections = None;
+        let scan = stored.or_else(earlier).unwrap_or_else(|| {
+            let mut fresh = scan(text);
+            sections = fresh.sections.take();
+            Arc::new(fresh)
+        });
+        let mut copy = Scan::clone(&scan);
+        copy.sections = sections;
         if let Ok(mut used) = self.used.lock() {
             used.insert(key, scan);
         }
@@ -316,7 +382,9 @@ pub fn scan(text: &str) -> Scan {
     let mut ids = HeadingIds::default();
     let mut heading: Option<(u8, Option<String>, String)> = None;
     let mut code: Option<(usize, String)> = None;
+    let mut split = SectionSplitter::new();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        split.event(&event);
         if let Some((start, buf)) = code.as_mut() {
             match event {
                 Event::Text(t) => buf.push_str(&t),
@@ -388,6 +456,7 @@ pub fn scan(text: &str) -> Scan {
             _ => {}
         }
     }
+    out.sections = Some(Arc::new(split.out));
     out
 }
 
@@ -463,6 +532,46 @@ mod tests {
         assert_eq!(&text[scan.spaced_links[0].clone()], "(after.md#Runtimes and apps)");
         // Plain prose in parentheses is not a link.
         assert!(super::scan("A note [sic] (see below for more).").spaced_links.is_empty());
+    }
+
+    /// The scan splits the text into sections exactly as splitting it on its own does: on
+    /// samples with every kind of block, and on every article of the shipped knowledge base.
+    #[test]
+    fn the_scan_splits_sections_as_the_text_alone_splits() {
+        let mut texts: Vec<String> = [
+            "",
+            "No heading at all,\nsoft break.  \nHard break.",
+            "Intro\n\n# One\n\ntext `code` *em*\n\n## One\n\n### `Two` words {#custom}\n\nmore",
+            "Setext\n======\n\nbody\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n",
+            "```powershell\nGet-Service # not a heading\n```\n\n# After code {#bad\"id}\n\n<b>raw</b> html\n",
+            "# Dup\n\n# Dup\n\n# Dup-1\n\n> quote\n> more\n\n1. one\n2. two [link](x.md#a)\n",
+            "    indented code\n\n# Ü nïcode ∑\n\nfootnote[^1]\n\n[^1]: the note\n",
+        ]
+        .map(String::from)
+        .to_vec();
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+        for entry in walkdir::WalkDir::new(&content).into_iter().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "md") {
+                texts.push(std::fs::read_to_string(entry.path()).expect("read an article"));
+            }
+        }
+        assert!(texts.len() > 10, "the shipped articles were not found under {}", content.display());
+        for text in &texts {
+            let scanned = scan(text).sections.expect("a fresh scan keeps its sections");
+            assert_eq!(*scanned, sections(text), "{text:?}");
+        }
+    }
+
+    /// The memo hands a fresh scan's sections to its caller and keeps none: they are used
+    /// once, and kept they would stay in memory for the whole build.
+    #[test]
+    fn the_scan_memo_hands_sections_over_and_keeps_none() {
+        let memo = ScanMemo::default();
+        let text = "Intro\n\n# Step\n\nDo it.\n";
+        let first = memo.scan(text).sections.expect("a fresh scan has sections");
+        assert_eq!(first.len(), 2);
+        assert!(memo.scan(text).sections.is_none(), "the memo kept the sections");
+        assert_eq!(Arc::strong_count(&first), 1);
     }
 
     #[test]

@@ -1137,6 +1137,25 @@ pub struct Article {
     pub headings: Vec<Heading>,
     /// Resolved links to catalog entities and other articles, with where they are.
     pub links: Vec<(Ref, Span)>,
+    /// The body's text split at headings, when the scan that found the headings kept it (see
+    /// [`crate::markdown::Scan::sections`]); the search index takes it.
+    pub sections: Handover<crate::markdown::Sections>,
+}
+
+/// A value one stage leaves for one later stage, which takes it (and so frees it as soon as
+/// it is used, not when the catalog goes): shared by the clones of what holds it.
+#[derive(Clone, Debug)]
+pub struct Handover<T>(std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<T>>>>);
+
+impl<T> Handover<T> {
+    pub fn new(value: Option<std::sync::Arc<T>>) -> Handover<T> {
+        Handover(std::sync::Arc::new(std::sync::Mutex::new(value)))
+    }
+
+    /// The value, if it is still here; after this it is not.
+    pub fn take(&self) -> Option<std::sync::Arc<T>> {
+        self.0.lock().ok()?.take()
+    }
 }
 
 /// A file next to the articles (an image, a file to download), published as is under

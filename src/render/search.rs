@@ -21,11 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use elasticlunr::{Language, lang::English};
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use super::Renderer;
-use crate::markdown::{HeadingIds, options};
+use crate::markdown::Sections;
 use crate::model::*;
 
 /// One search result: `[title, url, kind, teaser, also]` in the shipped JSON, `also` being how
@@ -204,36 +203,6 @@ fn teaser(text: &str) -> String {
         Some(i) => format!("{}…", &cut[..i]),
         None => format!("{cut}…"),
     }
-}
-
-/// An article's text split at headings: `(heading id, heading text, section text)`.
-fn sections(text: &str) -> Vec<(Option<String>, String, String)> {
-    let mut out: Vec<(Option<String>, String, String)> = vec![(None, String::new(), String::new())];
-    let mut ids = HeadingIds::default();
-    let mut heading: Option<(Option<String>, String)> = None;
-    for event in Parser::new_ext(text, options()) {
-        match event {
-            Event::Start(Tag::Heading { id, .. }) => heading = Some((id.map(|s| s.to_string()), String::new())),
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((explicit, h)) = heading.take() {
-                    let id = ids.next(&h, explicit.as_deref());
-                    out.push((Some(id), h, String::new()));
-                }
-            }
-            Event::Text(t) | Event::Code(t) => match heading.as_mut() {
-                Some((_, h)) => h.push_str(&t),
-                None => {
-                    let last = out.last_mut().expect("never empty");
-                    last.2.push_str(&t);
-                }
-            },
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if heading.is_none() => {
-                out.last_mut().expect("never empty").2.push(' ');
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Phrases people also write as one word: a text with the phrase is found by the word too.
@@ -439,8 +408,15 @@ fn memo_key(texts: &[&str]) -> u128 {
 
 /// An article's documents, as [`SearchMemo`] keeps them: title, URL, teaser and words of
 /// each, the article's own first, then one per section with a heading id.
-fn article_docs(title: &str, summary: &str, url: &str, body: &str) -> Vec<String> {
-    let sections = sections(body);
+fn article_docs(title: &str, summary: &str, url: &str, body: &str, split: Option<&Sections>) -> Vec<String> {
+    let own;
+    let sections = match split {
+        Some(s) => s,
+        None => {
+            own = crate::markdown::sections(body);
+            &own
+        }
+    };
     let mut intro = summary.to_string();
     for (i, (_, heading, text)) in sections.iter().enumerate() {
         intro.push(' ');
@@ -533,7 +509,8 @@ impl Renderer<'_> {
             .enumerate()
             .map(|(i, a)| {
                 let url = super::links::url(cat, &Ref::Article(ArticleIdx(i as u32), None));
-                let compute = || article_docs(&a.title, &a.summary, &url, &a.body);
+                let sections = a.sections.take();
+                let compute = || article_docs(&a.title, &a.summary, &url, &a.body, sections.as_deref());
                 self.memoised(&["article", &a.title, &a.summary, &url, &a.body], compute)
             })
             .collect();

@@ -95,6 +95,7 @@ impl Resolver<'_> {
             body_offset: a.body_offset,
             headings: scan.headings,
             links: Vec::new(),
+            sections: Handover::new(scan.sections),
         }
     }
 
