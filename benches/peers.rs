@@ -7,9 +7,10 @@
 //! skipped with a note. Prints wall time (median, min, max), CPU time (user + system, median),
 //! output bytes per page, and each tool against pathbook: the ratio of the medians, the
 //! median of the per-round ratios ("paired": each round runs every tool once, so a VM that
-//! slows down for a minute slows both sides of a pair) and the ratio of CPU times. pathbook's cold builds run with `--no-cache`; the row
-//! `pathbook warm` is the edit-and-rebuild loop: one page changed, the build cache filled by
-//! an earlier build, the previous site in place.
+//! slows down for a minute slows both sides of a pair) and the ratio of CPU times.
+//! pathbook's cold builds run with `--no-cache`; the row `pathbook warm` is the
+//! edit-and-rebuild loop: one page changed, the build cache filled by an earlier build, the
+//! previous site in place.
 //!
 //! Options (after `--`): `--sizes 1000,10000`, `--runs 3`, `--dir DIR` (where the corpora and
 //! sites go; default a temporary directory on tmpfs, `/dev/shm`, where there is one — pass a

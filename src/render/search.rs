@@ -268,8 +268,9 @@ fn distinct_words(texts: &[&str]) -> String {
     // The same word spelt the same way was settled already.
     let mut spellings: foldhash::HashSet<&str> = foldhash::HashSet::with_capacity_and_hasher(256, Default::default());
     // Recent spellings, checked before the set: a text says its common words again and
-    // again, and comparing one slot is cheaper. A slot is picked by the word's first eight
-    // bytes and its length; a word of up to seven bytes (most of them) is that number alone.
+    // again, and comparing one slot is cheaper. A slot is picked by one number made of the
+    // word's first seven bytes and its length; a word of up to seven bytes (most of them) is
+    // that number alone.
     let mut recent_short = [0u64; 128];
     let mut recent: [&str; 128] = [""; 128];
     for w in texts.iter().flat_map(|t| words(t)) {
