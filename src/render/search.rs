@@ -645,6 +645,26 @@ mod tests {
     }
 
     #[test]
+    fn a_teaser_is_the_text_up_to_its_limit_in_characters_cut_at_a_word() {
+        assert_eq!(teaser("  Short\n text\tstays  whole "), "Short text stays whole");
+        for word in ["word", "éé", "∑∑∑∑∑∑∑", "x"] {
+            let text = vec![word; 200].join(" \n");
+            let t = teaser(&text);
+            let shown = t.strip_suffix('…').expect("a long text is cut");
+            assert!(shown.chars().count() <= TEASER, "{t}");
+            // At most the word that ends exactly at the limit is left out with the rest.
+            assert!(shown.chars().count() + 2 * (word.chars().count() + 1) > TEASER, "cut too early: {t}");
+            assert_eq!(shown, vec![word; shown.split(' ').count()].join(" "), "cut inside a word: {t}");
+        }
+        // One word longer than the limit is cut inside it.
+        let long = "y".repeat(300);
+        assert_eq!(teaser(&long), format!("{}…", "y".repeat(TEASER)));
+        // Exactly at the limit: whole.
+        let exact = format!("{} {}", "a".repeat(70), "b".repeat(TEASER - 71));
+        assert_eq!(teaser(&exact), exact);
+    }
+
+    #[test]
     fn distinct_words_keep_first_spellings_across_the_texts() {
         let words = distinct_words(&["exchange-2007", " rollback", "Setup, setup SETUP (setup) Mailbox; mailbox"]);
         assert_eq!(words, "exchange-2007 rollback Setup, Mailbox; ");
