@@ -464,7 +464,10 @@ pub fn scan(text: &str) -> Scan {
 /// (the target looks like a file, an anchor or a catalog reference), Markdown made it text.
 fn spaced_link(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     let src = &text[range.clone()];
-    let open = match src.find("](") {
+    // `]` found by `memchr`, then `(` after it: most text has neither, and a two-byte
+    // substring search costs more to set up than this whole scan.
+    let bracket = src.match_indices(']').map(|(i, _)| i).find(|&i| src.as_bytes().get(i + 1) == Some(&b'('));
+    let open = match bracket {
         Some(i) => i + 1,
         None if src.starts_with('(') && text[..range.start].ends_with(']') => 0,
         None => return None,
@@ -532,6 +535,10 @@ mod tests {
         assert_eq!(&text[scan.spaced_links[0].clone()], "(after.md#Runtimes and apps)");
         // Plain prose in parentheses is not a link.
         assert!(super::scan("A note [sic] (see below for more).").spaced_links.is_empty());
+        // The first `]` right before a `(` opens the target, after any other `]`.
+        let text = "Odd ]] and ]](d e.md#f g).";
+        let found = super::scan(text).spaced_links;
+        assert_eq!(found.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), ["(d e.md#f g)"]);
     }
 
     /// The scan splits the text into sections exactly as splitting it on its own does: on
