@@ -109,6 +109,8 @@ pub struct RenderState {
     pub tera: tera::Tera,
     pub theme: Theme,
     pub site: SiteVm,
+    /// `site` as a template value, made once: every page's context holds it.
+    site_value: tera::Value,
     pub backlinks: Backlinks,
     /// What the engine says about each path, computed when a page first asks (a runbook
     /// needs its own path's, not the whole catalog's).
@@ -127,10 +129,12 @@ impl RenderState {
         sources: &mut SourceMap,
     ) -> Result<RenderState, Diagnostic> {
         let (theme, tera) = compile_theme(config, sources)?;
+        let site = site_vm(config, revision);
         Ok(RenderState {
             tera,
             theme,
-            site: site_vm(config, revision),
+            site_value: tera::Value::from_serializable(&site),
+            site,
             backlinks: Backlinks::build(cat),
             analysis: (0..cat.paths.len()).map(|_| std::sync::OnceLock::new()).collect(),
             runbooks: true,
@@ -159,6 +163,7 @@ pub struct Renderer<'a> {
     pub tera: &'a tera::Tera,
     pub theme: &'a Theme,
     pub site: &'a SiteVm,
+    site_value: &'a tera::Value,
     pub backlinks: &'a Backlinks,
     analysis: &'a [std::sync::OnceLock<PathSummary>],
     pub runbooks: bool,
@@ -189,6 +194,7 @@ impl<'a> Renderer<'a> {
             tera: &state.tera,
             theme: &state.theme,
             site: &state.site,
+            site_value: &state.site_value,
             backlinks: &state.backlinks,
             analysis: &state.analysis,
             runbooks: state.runbooks,

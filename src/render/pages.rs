@@ -223,7 +223,8 @@ impl Renderer<'_> {
         let crumbs: Vec<Crumb> =
             crumbs.iter().map(|(t, h)| Crumb { title: t.to_string(), href: format!("{root}{h}") }).collect();
         ctx.insert("root", &root);
-        ctx.insert("site", &self.site);
+        // Made once (see `RenderState`): the same value `insert` would make, shared, not copied.
+        ctx.insert_value("site", self.site_value.clone());
         ctx.insert("page", &PageVm { title, kind, description, path });
         ctx.insert("nav", &nav);
         ctx.insert("breadcrumbs", &crumbs);
