@@ -14,6 +14,9 @@ use pathbook::config::Overrides;
 /// allocator spent about a sixth of a large build in its own bookkeeping and locks. Built
 /// without transparent huge pages (`no_thp`): asking the kernel for them made it compact and
 /// zero memory in the middle of a run, a third of `check`'s time in some runs and none in others.
+/// It also stands in for `malloc` and `free` (`override`), so the C code linked in — tree-sitter's
+/// parser above all, which allocates a node per token — uses it too: 4 % fewer instructions on a
+/// cold build of the 1,000-page peer corpus, and 10–15 % less CPU at 10,000 pages.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
