@@ -735,32 +735,40 @@ struct LineBreaks {
 impl LineBreaks {
     const MARK: &'static str = "<span class=\"cont\" aria-hidden=\"true\"></span>";
 
+    /// Appends `text`, with a mark where the line breaks on paper. The text goes out in runs
+    /// between marks rather than a character at a time.
     fn text(&mut self, out: &mut String, text: &str) {
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c == '&' {
+        let bytes = text.as_bytes();
+        // `text[..flushed]` is in `out`: the byte at `j >= flushed` will land at
+        // `out.len() + j - flushed`.
+        let mut flushed = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let next = match bytes[i] {
                 // An entity is one column.
-                let end = text[i..].find(';').map_or(i + 1, |e| i + e + 1);
-                out.push_str(&text[i..end]);
-                while chars.peek().is_some_and(|(j, _)| *j < end) {
-                    chars.next();
-                }
-            } else {
-                out.push(c);
-            }
+                b'&' => text[i..].find(';').map_or(i + 1, |e| i + e + 1),
+                b if b < 0x80 => i + 1,
+                b if b < 0xE0 => i + 2,
+                b if b < 0xF0 => i + 3,
+                _ => i + 4,
+            };
             self.col += 1;
-            if c == ' ' && self.col > 8 {
-                self.space = Some((out.len(), self.col));
+            if bytes[i] == b' ' && self.col > 8 {
+                self.space = Some((out.len() + next - flushed, self.col));
             }
             let width = if self.broken { PRINT_COLUMNS - 3 } else { PRINT_COLUMNS };
-            if self.col > width {
-                if let Some((at, col)) = self.space.take() {
-                    out.insert_str(at, Self::MARK);
-                    self.col -= col;
-                    self.broken = true;
-                }
+            if self.col > width
+                && let Some((at, col)) = self.space.take()
+            {
+                out.push_str(&text[flushed..next]);
+                flushed = next;
+                out.insert_str(at, Self::MARK);
+                self.col -= col;
+                self.broken = true;
             }
+            i = next;
         }
+        out.push_str(&text[flushed..]);
     }
 }
 
@@ -963,6 +971,66 @@ for f in *.txt; do echo "$f" | grep -v foo > /dev/null; done
 export X=1
 ```
 "#;
+
+    /// [`LineBreaks::text`] as first written, a character at a time: the reference the
+    /// run-wise version must equal.
+    fn breaks_by_character(line: &mut LineBreaks, out: &mut String, text: &str) {
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '&' {
+                let end = text[i..].find(';').map_or(i + 1, |e| i + e + 1);
+                out.push_str(&text[i..end]);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            } else {
+                out.push(c);
+            }
+            line.col += 1;
+            if c == ' ' && line.col > 8 {
+                line.space = Some((out.len(), line.col));
+            }
+            let width = if line.broken { PRINT_COLUMNS - 3 } else { PRINT_COLUMNS };
+            if line.col > width
+                && let Some((at, col)) = line.space.take()
+            {
+                out.insert_str(at, LineBreaks::MARK);
+                line.col -= col;
+                line.broken = true;
+            }
+        }
+    }
+
+    #[test]
+    fn print_breaks_fall_where_the_character_wise_reference_puts_them() {
+        let words = ["Set-Item", " ", "-Path", "&amp;", "&#39;x&#39;", "é", "∑∑", "🦀", "&", "a;b", "  ", "HKLM:\\X"];
+        // Lines of many lengths and mixes, each fed in one to three pieces as the spans cut it.
+        for seed in 0..400u32 {
+            let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as usize
+            };
+            let line: String = (0..next() % 60).map(|_| words[next() % words.len()]).collect();
+            let cuts: Vec<usize> = {
+                let mut c: Vec<usize> =
+                    (0..next() % 3).map(|_| next() % (line.len() + 1)).filter(|&c| line.is_char_boundary(c)).collect();
+                c.sort_unstable();
+                c
+            };
+            let (mut a, mut b) = (LineBreaks::default(), LineBreaks::default());
+            let (mut got, mut want) = (String::from("<p>"), String::from("<p>"));
+            let mut from = 0;
+            for &cut in cuts.iter().chain([&line.len()]) {
+                a.text(&mut got, &line[from..cut]);
+                breaks_by_character(&mut b, &mut want, &line[from..cut]);
+                from = cut;
+            }
+            assert_eq!(got, want, "{line:?} cut at {cuts:?}");
+        }
+    }
 
     #[test]
     fn long_lines_get_a_print_break_after_a_space_and_short_ones_none() {
