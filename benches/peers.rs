@@ -5,7 +5,8 @@
 //! pages — and times a full, cold build of each (clean output directory every run, the runs
 //! alternating between tools so they see the same machine). A peer that is not on `PATH` is
 //! skipped with a note. Prints wall time (median, min, max), CPU time (user + system, median),
-//! output bytes per page, and each tool against pathbook: the ratio of the medians, the
+//! output bytes per page (the files' lengths) and disk per page (the blocks the site takes,
+//! folders included), and each tool against pathbook: the ratio of the medians, the
 //! median of the per-round ratios ("paired": each round runs every tool once, so a VM that
 //! slows down for a minute slows both sides of a pair) and the ratio of CPU times.
 //! pathbook's cold builds run with `--no-cache`; the row `pathbook warm` is the
@@ -246,6 +247,14 @@ fn bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// What the site takes on disk: the blocks allocated to every file and folder, as
+/// `du --block-size=1` counts them. A site with a folder per page (Hugo's pretty URLs) pays
+/// a block for each folder; small files round up to whole blocks.
+fn disk(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    walkdir::WalkDir::new(dir).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.blocks() * 512).sum()
+}
+
 fn median_f64(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -264,7 +273,7 @@ fn main() {
     let base = std::path::absolute(&base).expect("absolute --dir");
     eprintln!("corpora and sites in {}", base.display());
     let mut table = String::from(
-        "| pages | tool | build (median) | min – max | CPU (median) | bytes/page | time ÷ pathbook | paired | CPU ÷ pathbook | bytes ÷ pathbook |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| pages | tool | build (median) | min – max | CPU (median) | bytes/page | disk/page | time ÷ pathbook | paired | CPU ÷ pathbook | bytes ÷ pathbook | disk ÷ pathbook |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &n in &o.sizes {
         let dir = base.join(format!("peers-{n}"));
@@ -282,6 +291,7 @@ fn main() {
         // runs[k][i]: tool k's cost in round i (every tool once per round, in turn).
         let mut runs: Vec<Vec<Cost>> = tools.iter().map(|_| Vec::new()).collect();
         let mut sizes = vec![0u64; tools.len()];
+        let mut disks = vec![0u64; tools.len()];
         let source = |tool: &str| dir.join(tool.split(' ').next().unwrap_or(tool));
         let output = |tool: &str| dir.join(format!("out-{}", tool.replace(' ', "-")));
         // The warm loop starts from a built site and a filled cache.
@@ -291,6 +301,7 @@ fn main() {
                 let out = output(tool);
                 runs[k].push(build(tool, &source(tool), &out));
                 sizes[k] = bytes(&out);
+                disks[k] = disk(&out);
             }
         }
         let walls = |k: usize| runs[k].iter().map(|c| c.wall).collect::<Vec<_>>();
@@ -306,16 +317,18 @@ fn main() {
                 runs[k].iter().zip(&runs[0]).map(|(t, p)| t.wall.as_secs_f64() / p.wall.as_secs_f64()).collect(),
             );
             let per_page = sizes[k] / n as u64;
+            let disk_per_page = disks[k] / n as u64;
             let _ = writeln!(
                 table,
-                "| {n} | {tool} | {} | {} – {} | {} | {per_page} | {:.2} | {paired:.2} | {:.2} | {:.2} |",
+                "| {n} | {tool} | {} | {} – {} | {} | {per_page} | {disk_per_page} | {:.2} | {paired:.2} | {:.2} | {:.2} | {:.2} |",
                 secs(wall),
                 secs(sorted[0]),
                 secs(sorted[sorted.len() - 1]),
                 secs(cpu),
                 wall.as_secs_f64() / base_wall.as_secs_f64(),
                 cpu.as_secs_f64() / base_cpu.as_secs_f64(),
-                sizes[k] as f64 / sizes[0].max(1) as f64
+                sizes[k] as f64 / sizes[0].max(1) as f64,
+                disks[k] as f64 / disks[0].max(1) as f64
             );
         }
         eprintln!("{n} pages done");
