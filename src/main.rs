@@ -16,7 +16,7 @@ use pathbook::config::Overrides;
 /// zero memory in the middle of a run, a third of `check`'s time in some runs and none in others.
 /// It also stands in for `malloc` and `free` (`override`), so the C code linked in — tree-sitter's
 /// parser above all, which allocates a node per token — uses it too: 4 % fewer instructions on a
-/// cold build of the 1,000-page peer corpus, and 10–15 % less CPU at 10,000 pages.
+/// cold build of the 1,000-page peer corpus, and 10–17 % less user CPU at 10,000 pages.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
