@@ -410,6 +410,7 @@ impl Session {
         let opts = self.project.check_options();
         let cat = &mut self.project.catalog;
         let old_order = article_order(cat);
+        let had_tags = crate::render::pages::has_tags(cat);
         let old: Vec<Article> = changed.iter().map(|(i, _)| cat.articles[i.idx()].clone()).collect();
         let mut new_diags = resolve::reresolve_articles(cat, &self.project.sources, &content, &changed);
         new_diags.extend(failures);
@@ -432,6 +433,10 @@ impl Session {
             return Update { kind: UpdateKind::Articles, rendered: 0, elapsed: start.elapsed(), ok: false, phases };
         }
 
+        // The first tag, or the last one gone: every page's navigation changes.
+        if crate::render::pages::has_tags(&self.project.catalog) != had_tags {
+            return self.full_timed(start);
+        }
         let Some(state) = self.state.as_mut() else { return self.full_timed(start) };
         let cat = &self.project.catalog;
         let new_order = article_order(cat);

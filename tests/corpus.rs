@@ -76,6 +76,15 @@ fn the_generated_corpus_checks_clean_and_builds() {
     let lengths: Vec<usize> = project.catalog.paths.iter().map(|p| p.steps.len()).collect();
     assert!(lengths.iter().all(|n| (5..=30).contains(n)), "{lengths:?}");
     assert!(rules.contains("blocks: upgrade"));
+
+    // The home page shows the first twelve paths and blockers, then the way to all of them.
+    let home = scraper::Html::parse_document(&std::fs::read_to_string(site.join("index.html")).unwrap());
+    let count = |css: &str| home.select(&scraper::Selector::parse(css).unwrap()).count();
+    let (paths, blockers) = (project.catalog.paths.len(), project.catalog.blockers.len());
+    assert!((1..=12).contains(&paths) && blockers > 12, "{paths} paths, {blockers} blockers");
+    assert_eq!((count(".card li.kind-path"), count(".card li.kind-blocker")), (paths, 12));
+    let text: String = home.root_element().text().collect();
+    assert!(!text.contains("paths →") && text.contains(&format!("All {blockers} blockers →")));
 }
 
 #[test]

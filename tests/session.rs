@@ -183,3 +183,23 @@ fn adding_and_removing_articles_and_unchanged_saves() {
     let u = s.update(&[kb.path().join("content/.choosing-a-path.md.swp"), kb.path().join("book/index.html")]);
     assert_eq!(u.kind, UpdateKind::Unchanged, "editor droppings and output files are ignored");
 }
+
+#[test]
+fn the_first_tag_changes_every_pages_navigation_in_a_live_session() {
+    let kb = common::Kb::new();
+    for i in 0..3 {
+        kb.write(&format!("content/note-{i}.md"), format!("---\ntitle: Note {i}\n---\n\nText {i}.\n"));
+    }
+    let mut s = Session::open(kb.path());
+    assert!(s.fresh, "{:?}", s.project.diags.items);
+    let tags_link = |s: &Session| String::from_utf8_lossy(&s.pages["articles/note-0.html"]).contains(">Tags</a>");
+    assert!(!tags_link(&s));
+    let u = edit(&kb, &mut s, "content/note-2.md", "title: Note 2\n", "title: Note 2\ntags: [restore]\n");
+    assert!(u.ok);
+    assert!(tags_link(&s), "a page the edit did not touch links the tags now");
+    assert_same_as_fresh(&s, "first tag");
+    let u = edit(&kb, &mut s, "content/note-2.md", "tags: [restore]\n", "");
+    assert!(u.ok);
+    assert!(!tags_link(&s));
+    assert_same_as_fresh(&s, "last tag gone");
+}

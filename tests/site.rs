@@ -702,3 +702,59 @@ fn no_page_credits_a_failing_path_with_clearing_a_blocker() {
         }
     }
 }
+
+/// The texts of the links under `css` in one page of a built site.
+fn link_texts(out: &Path, page: &str, css: &str) -> Vec<String> {
+    let doc = Html::parse_document(&std::fs::read_to_string(out.join(page)).unwrap());
+    doc.select(&Selector::parse(css).unwrap()).map(|a| a.text().collect::<String>()).collect()
+}
+
+#[test]
+fn a_site_of_articles_alone_leads_to_its_articles_not_to_empty_sections() {
+    // A team that starts with articles and adds rules later: no "0 migration paths", no
+    // navigation into empty lists.
+    let kb = Kb::new();
+    for i in 0..15 {
+        kb.write(&format!("content/note-{i:02}.md"), format!("---\ntitle: Note {i:02}\n---\n\nText {i}.\n"));
+    }
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = kb.path().join("book");
+    assert_eq!(link_texts(&out, "articles/note-03.html", "#mainnav a"), ["Articles"]);
+    assert_eq!(link_texts(&out, "articles/note-03.html", ".footer a"), ["Search"]);
+    let page = std::fs::read_to_string(out.join("articles/note-03.html")).unwrap();
+    assert!(!page.contains("catalog revision"), "no catalog, no revision");
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!home.contains("0 migration paths") && !home.contains("What blocks an upgrade"), "{home}");
+    assert_eq!(link_texts(&out, "index.html", ".counts a"), ["15 articles"]);
+    // The reading order's first twelve, then the way to the rest.
+    let listed = link_texts(&out, "index.html", ".card .link-list a");
+    assert_eq!(listed.len(), 12, "{listed:?}");
+    assert_eq!(listed[0], "Note 00");
+    assert!(home.contains("All 15 articles →"));
+    // The empty sections keep their pages: an old link still lands.
+    assert!(out.join("paths/index.html").is_file() && out.join("tags/index.html").is_file());
+    let search = std::fs::read_to_string(out.join("search.html")).unwrap();
+    assert!(search.contains("listed under <a href=\"articles/index.html\">Articles</a>"));
+
+    // The first tag puts the tag pages in every page's navigation and footer.
+    kb.edit("content/note-07.md", "title: Note 07\n", "title: Note 07\ntags: [restore]\n");
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for page in ["index.html", "articles/note-03.html", "articles/index.html", "search.html"] {
+        assert_eq!(link_texts(&out, page, "#mainnav a"), ["Articles", "Tags"], "{page}");
+        assert_eq!(link_texts(&out, page, ".footer a"), ["Search", "Tags"], "{page}");
+    }
+
+    // The shipped knowledge base has every section, and shows every one.
+    let (_dir, shipped) = built_shipped();
+    assert_eq!(
+        link_texts(&shipped, "articles/choosing-a-path.html", "#mainnav a"),
+        ["Paths", "Blockers", "Prerequisites", "Components", "Articles", "Matrix", "Assistant", "Tags"]
+    );
+    assert_eq!(
+        link_texts(&shipped, "articles/choosing-a-path.html", ".footer a"),
+        ["Search", "Tags", "Support matrix", "All runbooks"]
+    );
+    assert!(std::fs::read_to_string(shipped.join("index.html")).unwrap().contains("catalog revision <code>"));
+}

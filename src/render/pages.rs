@@ -212,8 +212,7 @@ impl Renderer<'_> {
         let section = path.split('/').next().unwrap_or("");
         let nav: Vec<Nav> = super::NAV
             .iter()
-            .filter(|(_, href)| *href != "assistant.html" || self.cat.assistant.is_some())
-            .filter(|(_, href)| *href != "matrix.html" || !self.cat.matrices.is_empty())
+            .filter(|(_, href)| self.section_has_pages(href))
             .map(|(title, href)| Nav {
                 title,
                 href: format!("{root}{href}"),
@@ -229,7 +228,31 @@ impl Renderer<'_> {
         ctx.insert("nav", &nav);
         ctx.insert("breadcrumbs", &crumbs);
         ctx.insert("has_matrix", &!self.cat.matrices.is_empty());
+        ctx.insert("has_tags", &self.section_has_pages("tags/index.html"));
+        // A site of articles alone has no catalog whose revision the footer could name.
+        ctx.insert("has_rules", &!self.cat.components.is_empty());
+        ctx.insert("has_runbooks", &self.section_has_pages("runbooks/all.html"));
         ctx
+    }
+
+    /// Whether the section at `href` (an entry of [`super::NAV`], or the page of all runbooks)
+    /// lists anything. An empty section keeps its page, so old links still land, but the
+    /// navigation and the footer leave it out: a knowledge base of articles alone shows no
+    /// "Paths" that leads to an empty list.
+    pub fn section_has_pages(&self, href: &str) -> bool {
+        let cat = self.cat;
+        match href {
+            "paths/index.html" => !cat.paths.is_empty(),
+            "blockers/index.html" => !cat.blockers.is_empty(),
+            "prerequisites/index.html" => !cat.prerequisites.is_empty(),
+            "components/index.html" => !cat.components.is_empty(),
+            "articles/index.html" => !cat.articles.is_empty(),
+            "matrix.html" => !cat.matrices.is_empty(),
+            "assistant.html" => cat.assistant.is_some(),
+            "tags/index.html" => has_tags(cat),
+            "runbooks/all.html" => self.runbooks && !cat.paths.is_empty(),
+            _ => true,
+        }
     }
 
     // ----- entity pages ---------------------------------------------------------------------
@@ -957,25 +980,39 @@ impl Renderer<'_> {
         let mut paths: Vec<usize> = (0..cat.paths.len()).collect();
         paths.sort_by_key(|i| (cat.paths[*i].is_anti_path(), *i));
         let paths: Vec<LinkVm> =
-            paths.into_iter().map(|i| self.link(&Ref::Path(PathIdx(i as u32), None), &root)).collect();
+            paths.into_iter().take(HOME_ITEMS).map(|i| self.link(&Ref::Path(PathIdx(i as u32), None), &root)).collect();
         let mut blockers: Vec<usize> = (0..cat.blockers.len()).collect();
         blockers.sort_by_key(|i| (cat.blockers[*i].severity, cat.blockers[*i].title.clone()));
-        let blockers: Vec<LinkVm> =
-            blockers.into_iter().map(|i| self.link(&Ref::Blocker(BlockerIdx(i as u32)), &root)).collect();
+        let blockers: Vec<LinkVm> = blockers
+            .into_iter()
+            .take(HOME_ITEMS)
+            .map(|i| self.link(&Ref::Blocker(BlockerIdx(i as u32)), &root))
+            .collect();
+        // With no paths to choose from, the home page leads into the articles instead.
+        let articles: Vec<LinkVm> = if cat.paths.is_empty() {
+            let order = self.article_order();
+            order
+                .iter()
+                .take(HOME_ITEMS)
+                .map(|i| self.link(&Ref::Article(ArticleIdx(*i as u32), None), &root))
+                .collect()
+        } else {
+            Vec::new()
+        };
         #[derive(Serialize)]
         struct Count {
             label: &'static str,
             n: usize,
             href: &'static str,
         }
-        let mut counts = vec![
-            Count { label: "migration paths", n: cat.paths.len(), href: "paths/index.html" },
-            Count { label: "blockers", n: cat.blockers.len(), href: "blockers/index.html" },
-            Count { label: "prerequisites", n: cat.prerequisites.len(), href: "prerequisites/index.html" },
-            Count { label: "components", n: cat.components.len(), href: "components/index.html" },
-            Count { label: "articles", n: cat.articles.len(), href: "articles/index.html" },
-        ];
+        // Only what the knowledge base has: no "0 migration paths" on a site of articles.
+        let mut counts = Vec::new();
         for (label, n, href) in [
+            ("migration paths", cat.paths.len(), "paths/index.html"),
+            ("blockers", cat.blockers.len(), "blockers/index.html"),
+            ("prerequisites", cat.prerequisites.len(), "prerequisites/index.html"),
+            ("components", cat.components.len(), "components/index.html"),
+            ("articles", cat.articles.len(), "articles/index.html"),
             ("facts", cat.facts.len(), "facts/index.html"),
             ("named conditions", cat.conditions.len(), "conditions/index.html"),
             ("side effects", cat.effects.len(), "effects/index.html"),
@@ -989,8 +1026,13 @@ impl Renderer<'_> {
         ctx.insert("start_here", &start_here);
         ctx.insert("paths", &paths);
         ctx.insert("blockers", &blockers);
+        ctx.insert("articles", &articles);
+        ctx.insert("path_count", &cat.paths.len());
+        ctx.insert("blocker_count", &cat.blockers.len());
+        ctx.insert("article_count", &cat.articles.len());
         ctx.insert("more_paths", &cat.paths.len().saturating_sub(HOME_ITEMS));
         ctx.insert("more_blockers", &cat.blockers.len().saturating_sub(HOME_ITEMS));
+        ctx.insert("more_articles", &cat.articles.len().saturating_sub(HOME_ITEMS));
         self.render("index.html", path, &ctx)
     }
 
@@ -1287,6 +1329,15 @@ impl Renderer<'_> {
 }
 
 /// The constants a number fact is compared with, and which rules compare it so.
+/// Whether anything in the catalog carries a tag (the same things the tag pages list).
+pub fn has_tags(cat: &Catalog) -> bool {
+    cat.articles.iter().any(|a| !a.tags.is_empty())
+        || cat.paths.iter().any(|p| !p.tags.is_empty())
+        || cat.blockers.iter().any(|b| !b.tags.is_empty())
+        || cat.prerequisites.iter().any(|p| !p.tags.is_empty())
+        || cat.components.iter().any(|c| !c.tags.is_empty())
+}
+
 fn thresholds(cat: &Catalog, f: FactIdx) -> Vec<(Num, Vec<Ref>)> {
     fn walk(c: &Cond, f: FactIdx, found: &mut Vec<Num>) {
         match c {
