@@ -249,7 +249,7 @@ impl Renderer<'_> {
             "articles/index.html" => !cat.articles.is_empty(),
             "matrix.html" => !cat.matrices.is_empty(),
             "assistant.html" => cat.assistant.is_some(),
-            "tags/index.html" => has_tags(cat),
+            "tags/index.html" => !self.tag_map().is_empty(),
             "runbooks/all.html" => self.runbooks && !cat.paths.is_empty(),
             _ => true,
         }
