@@ -516,4 +516,47 @@ fn a_query_loads_only_the_parts_of_the_index_it_needs() {
     let bytes: u64 = loaded.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
     assert!(bytes * 4 < all_bytes, "a query loaded {bytes} of the index's {all_bytes} bytes");
     eprintln!("query loaded {bytes} of {all_bytes} bytes in {} files; {count}", loaded.len());
+
+    // The page reads the postings as the build wrote them: for a number that only a few
+    // documents far apart contain, it lists exactly those, best weight first.
+    let json = |file: &std::path::Path| -> serde_json::Value {
+        let text = std::fs::read_to_string(file).unwrap();
+        serde_json::from_str(text.split_once("] = ").unwrap().1.trim().strip_suffix(';').unwrap()).unwrap()
+    };
+    let mut terms: std::collections::BTreeMap<String, Vec<u64>> = std::collections::BTreeMap::new();
+    for p in &parts {
+        for (t, postings) in json(p).as_object().unwrap() {
+            terms.insert(t.clone(), common::postings_numbers(postings.as_str().unwrap()));
+        }
+    }
+    let (term, numbers) = terms
+        .iter()
+        .find(|(t, n)| {
+            let gaps: Vec<u64> = n.iter().step_by(2).copied().collect();
+            t.len() >= 3
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && (3..=20).contains(&gaps.len())
+                && gaps.iter().skip(1).any(|g| *g >= 32)
+                && terms.keys().filter(|k| k.starts_with(t.as_str())).count() == 1
+        })
+        .expect("a number a few documents far apart contain");
+    let mut expected: Vec<(u64, u64)> = Vec::new();
+    let mut doc = 0;
+    for p in numbers.chunks(2) {
+        doc += p[0];
+        expected.push((p[1], doc));
+    }
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let url = |d: u64| -> String {
+        let chunk = json(&out.join(format!("assets/search/d{}.js", d / 16)));
+        chunk[(d % 16) as usize][1].as_str().unwrap().to_string()
+    };
+    let expected: Vec<String> = expected.iter().map(|(_, d)| url(*d)).collect();
+    b.goto(&format!("file://{}?q={term}", out.join("search.html").display()));
+    b.wait_for("#search-page-results li a", 10);
+    let listed = b.eval(
+        "return Array.from(document.querySelectorAll('#search-page-results li a')).map(a => a.getAttribute('href'))",
+    );
+    let listed: Vec<String> = listed.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, expected, "results for {term}");
 }

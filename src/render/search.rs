@@ -6,9 +6,10 @@
 //!
 //! - `assets/search-index.js`: the manifest — document count, chunk size, and the first term
 //!   of each part;
-//! - `assets/search/t<N>.js`: part N, terms in order with their postings `[gap, weight, …]`
-//!   (each document as its distance from the previous one), the weight already holding the
-//!   field boost (title ×3), length norm and kind of page;
+//! - `assets/search/t<N>.js`: part N, terms in order with their postings: gap, weight, gap,
+//!   weight, … (each document as its distance from the previous one, the weight already
+//!   holding the field boost (title ×3), length norm and kind of page), written as one string
+//!   of base-32 digits (see [`push_number`]): most postings take two characters, not five;
 //! - `assets/search/d<N>.js`: result documents `[title, url, kind, teaser, also]`, in chunks,
 //!   loaded only for the results shown.
 //!
@@ -50,7 +51,38 @@ fn kind_weight(kind: &str) -> f64 {
 const DOCS_PER_CHUNK: usize = 16;
 
 /// The size of a part of the term index: a query loads one or a few.
-const PART_BYTES: usize = 48 * 1024;
+const PART_BYTES: usize = 32 * 1024;
+
+/// The digits of the postings strings: a digit's value is its position modulo 32, and one
+/// from the second half says that more digits of the same number follow. Every character is
+/// plain in a JSON string and in a script element.
+const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+/// Appends `n` in base 32, least significant digit first (`theme/pathbook.js` reads it back):
+/// a number under 32 is one character, under 1,024 two.
+fn push_number(out: &mut String, mut n: u32) {
+    loop {
+        let digit = (n & 31) as usize;
+        n >>= 5;
+        if n == 0 {
+            out.push(DIGITS[digit] as char);
+            return;
+        }
+        out.push(DIGITS[32 + digit] as char);
+    }
+}
+
+/// One term's postings as shipped: gap and weight of each document, as digits.
+fn encoded(postings: &[(u32, u32)]) -> String {
+    let mut out = String::with_capacity(postings.len() * 2 + 2);
+    let mut last = 0;
+    for (d, w) in postings {
+        push_number(&mut out, d - last);
+        push_number(&mut out, *w);
+        last = *d;
+    }
+    out
+}
 
 /// Every term's postings: term → `(document, weight × 100)`, in document order.
 type Postings = BTreeMap<String, Vec<(u32, u32)>>;
@@ -155,17 +187,17 @@ fn postings(docs: &[Doc], bodies: &[String]) -> Postings {
 /// The terms cut into parts of about [`PART_BYTES`] each, in term order: a part holds every
 /// term from its first up to the next part's first, so the terms that begin with what a
 /// reader typed sit in one part, or a few neighbouring ones.
-fn parts(terms: &Postings) -> Vec<Vec<&str>> {
-    let mut out: Vec<Vec<&str>> = vec![Vec::new()];
+fn parts(terms: Vec<(&str, String)>) -> Vec<Vec<(&str, String)>> {
+    let mut out: Vec<Vec<(&str, String)>> = vec![Vec::new()];
     let mut bytes = 0;
     for (t, postings) in terms {
-        let size = t.len() + 6 + postings.len() * 10;
+        let size = t.len() + postings.len() + 6;
         if bytes > 0 && bytes + size > PART_BYTES {
             out.push(Vec::new());
             bytes = 0;
         }
         bytes += size;
-        out.last_mut().expect("never empty").push(t);
+        out.last_mut().expect("never empty").push((t, postings));
     }
     out
 }
@@ -450,35 +482,25 @@ impl Renderer<'_> {
     pub fn search_index(&self) -> Vec<super::pages::PageOut> {
         let (docs, bodies) = self.search_docs();
         let terms = postings(&docs, &bodies);
-        let parts = parts(&terms);
+        let parts = parts(terms.iter().map(|(t, p)| (t.as_str(), encoded(p))).collect());
         let mut out = Vec::with_capacity(parts.len() + docs.len() / DOCS_PER_CHUNK + 2);
         let manifest = serde_json::json!({
             "docs": docs.len(),
             "chunk": DOCS_PER_CHUNK,
-            "parts": parts.iter().map(|ts| ts.first().copied().unwrap_or_default()).collect::<Vec<_>>(),
+            "parts": parts.iter().map(|ts| ts.first().map(|(t, _)| *t).unwrap_or_default()).collect::<Vec<_>>(),
         });
         out.push(("assets/search-index.js".into(), script(format!("window.pathbookSearch = {manifest};\n"))));
         for (n, ts) in parts.iter().enumerate() {
             let mut json = String::from("{");
-            for (i, t) in ts.iter().enumerate() {
+            for (i, (t, postings)) in ts.iter().enumerate() {
                 if i > 0 {
                     json.push(',');
                 }
                 json.push_str(&serde_json::to_string(t).unwrap_or_default());
-                json.push_str(":[");
-                // Documents as gaps from the previous one (postings are in document order).
-                let mut last = 0;
-                let mut number = itoa::Buffer::new();
-                for (k, (d, w)) in terms[*t].iter().enumerate() {
-                    if k > 0 {
-                        json.push(',');
-                    }
-                    json.push_str(number.format(d - last));
-                    json.push(',');
-                    json.push_str(number.format(*w));
-                    last = *d;
-                }
-                json.push(']');
+                // Digits only: nothing in them needs escaping.
+                json.push_str(":\"");
+                json.push_str(postings);
+                json.push('"');
             }
             json.push('}');
             out.push((format!("assets/search/t{n}.js"), part_script(&format!("t{n}"), &json)));
@@ -662,6 +684,43 @@ mod tests {
         // Exactly at the limit: whole.
         let exact = format!("{} {}", "a".repeat(70), "b".repeat(TEASER - 71));
         assert_eq!(teaser(&exact), exact);
+    }
+
+    /// The reader of `theme/pathbook.js`, in Rust: digits back to numbers.
+    fn decoded(s: &str) -> Vec<u32> {
+        let (mut out, mut n, mut shift) = (Vec::new(), 0u32, 0);
+        for c in s.bytes() {
+            let d = DIGITS.iter().position(|x| *x == c).expect("a digit") as u32;
+            n |= (d & 31) << shift;
+            if d < 32 {
+                out.push(n);
+                (n, shift) = (0, 0);
+            } else {
+                shift += 5;
+            }
+        }
+        assert_eq!(shift, 0, "a number is never cut off");
+        out
+    }
+
+    #[test]
+    fn postings_are_written_as_digits_that_read_back_as_gaps_and_weights() {
+        assert_eq!(DIGITS.iter().collect::<std::collections::BTreeSet<_>>().len(), 64);
+        assert!(DIGITS.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_'));
+        let postings = [(0, 18), (1, 18), (2, 213), (33, 1), (1057, 31), (40_000, 32), (40_001, u32::MAX)];
+        let s = encoded(&postings);
+        // The common case, a gap of 1 and a weight under 32, is two characters.
+        assert_eq!(&s[..4], "0i1i");
+        let numbers = decoded(&s);
+        let mut d = 0;
+        let back: Vec<(u32, u32)> = numbers
+            .chunks(2)
+            .map(|p| {
+                d += p[0];
+                (d, p[1])
+            })
+            .collect();
+        assert_eq!(back, postings);
     }
 
     #[test]

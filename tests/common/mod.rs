@@ -168,3 +168,22 @@ pub fn locate(text: &str, needle: &str, nth: usize) -> (u64, u64) {
     let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
     (line, col)
 }
+
+/// A term's postings as the index ships them: base-32 digits, least significant first, a
+/// digit from the second half of the alphabet saying more follow (`pathbook.js` reads them).
+pub fn postings_numbers(s: &str) -> Vec<u64> {
+    const DIGITS: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+    let (mut out, mut n, mut scale) = (Vec::new(), 0u64, 1u64);
+    for c in s.chars() {
+        let d = DIGITS.find(c).unwrap_or_else(|| panic!("{c:?} is not a digit in {s}")) as u64;
+        n += (d % 32) * scale;
+        if d < 32 {
+            out.push(n);
+            (n, scale) = (0, 1);
+        } else {
+            scale *= 32;
+        }
+    }
+    assert_eq!(scale, 1, "a number cut off at the end of {s}");
+    out
+}

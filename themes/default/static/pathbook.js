@@ -115,6 +115,28 @@
     return loading;
   }
 
+  /* A term's postings as shipped: base-32 digits, least significant first; a digit from the
+     second half of DIGITS says more of the same number follow (src/render/search.rs writes
+     them). Read back into [gap, weight, gap, weight, …]. */
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+  var DIGIT = {};
+  for (var k = 0; k < DIGITS.length; k++) DIGIT[DIGITS.charCodeAt(k)] = k;
+  function numbers(s) {
+    var out = [], n = 0, scale = 1;
+    for (var i = 0; i < s.length; i++) {
+      var d = DIGIT[s.charCodeAt(i)];
+      n += (d & 31) * scale;
+      if (d < 32) {
+        out.push(n);
+        n = 0;
+        scale = 1;
+      } else {
+        scale *= 32;
+      }
+    }
+    return out;
+  }
+
   /* One part of the index (`t3`, `d0`), loaded once. */
   function part(name) {
     if (!parts[name]) {
@@ -175,6 +197,7 @@
           Object.keys(shard || {}).forEach(function (key) {
             if (key.indexOf(t) !== 0 || (key !== t && t.length < 3)) return;
             var postings = shard[key];
+            if (typeof postings === "string") postings = shard[key] = numbers(postings);
             var df = postings.length / 2;
             var idf = 1 + Math.log(data.docs / (df + 1));
             var penalty = key === t ? 1 : 1 / Math.log(Math.max(3, key.length - t.length));
