@@ -532,7 +532,7 @@ fn article_order(cat: &Catalog) -> Vec<ArticleIdx> {
     let mut order: Vec<ArticleIdx> = (0..cat.articles.len()).map(|i| ArticleIdx(i as u32)).collect();
     order.sort_by(|a, b| {
         let (x, y) = (&cat.articles[a.idx()], &cat.articles[b.idx()]);
-        (x.weight, &x.title).cmp(&(y.weight, &y.title))
+        x.weight.cmp(&y.weight).then_with(|| crate::render::pages::title_order(&x.title, &y.title))
     });
     order
 }

@@ -203,3 +203,19 @@ fn the_first_tag_changes_every_pages_navigation_in_a_live_session() {
     assert!(!tags_link(&s));
     assert_same_as_fresh(&s, "last tag gone");
 }
+
+#[test]
+fn a_live_session_orders_numbered_titles_as_a_full_build_does() {
+    let kb = common::Kb::new();
+    for t in ["Package 10", "Package 2", "Package 1"] {
+        let slug = t.to_lowercase().replace(' ', "-");
+        kb.write(&format!("content/{slug}.md"), format!("---\ntitle: {t}\n---\n\nText.\n"));
+    }
+    let mut s = Session::open(kb.path());
+    assert!(s.fresh, "{:?}", s.project.diags.items);
+    // Package 2 moves past Package 10: the neighbours on both sides change.
+    let u = edit(&kb, &mut s, "content/package-2.md", "title: Package 2\n", "title: Package 11\n");
+    assert!(u.ok && u.kind == UpdateKind::Articles);
+    assert!(String::from_utf8_lossy(&s.pages["articles/package-10.html"]).contains("Package 11 →"));
+    assert_same_as_fresh(&s, "a numbered title moved");
+}

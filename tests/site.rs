@@ -733,6 +733,8 @@ fn a_site_of_articles_alone_leads_to_its_articles_not_to_empty_sections() {
     assert_eq!(listed.len(), 12, "{listed:?}");
     assert_eq!(listed[0], "Note 00");
     assert!(home.contains("All 15 articles →"));
+    // One card alone takes the page's width; no hint meant for authors is shown to readers.
+    assert!(home.contains("<div class=\"grid-1\">") && !home.contains("start-here"), "{home}");
     // The empty sections keep their pages: an old link still lands.
     assert!(out.join("paths/index.html").is_file() && out.join("tags/index.html").is_file());
     let search = std::fs::read_to_string(out.join("search.html")).unwrap();
@@ -747,6 +749,13 @@ fn a_site_of_articles_alone_leads_to_its_articles_not_to_empty_sections() {
         assert_eq!(link_texts(&out, page, ".footer a"), ["Search", "Tags"], "{page}");
     }
 
+    // One of a kind is counted as one.
+    let one = Kb::new();
+    one.write("content/only.md", "---\ntitle: Only\n---\n\nText.\n");
+    let o = one.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(link_texts(&one.path().join("book"), "index.html", ".counts a"), ["1 article"]);
+
     // The shipped knowledge base has every section, and shows every one.
     let (_dir, shipped) = built_shipped();
     assert_eq!(
@@ -758,4 +767,20 @@ fn a_site_of_articles_alone_leads_to_its_articles_not_to_empty_sections() {
         ["Search", "Tags", "Support matrix", "All runbooks"]
     );
     assert!(std::fs::read_to_string(shipped.join("index.html")).unwrap().contains("catalog revision <code>"));
+}
+
+#[test]
+fn numbers_in_titles_are_listed_by_value() {
+    let kb = Kb::new();
+    for t in ["Package 10", "Package 2", "Package 1", "Package 9.5"] {
+        let slug = t.to_lowercase().replace([' ', '.'], "-");
+        kb.write(&format!("content/{slug}.md"), format!("---\ntitle: {t}\n---\n\nText.\n"));
+    }
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = kb.path().join("book");
+    let order = ["Package 1", "Package 2", "Package 9.5", "Package 10"];
+    assert_eq!(link_texts(&out, "articles/index.html", "main .link-list a"), order);
+    // The pager walks the same order.
+    assert_eq!(link_texts(&out, "articles/package-9-5.html", ".pager a"), ["← Package 2", "Package 10 →"]);
 }

@@ -899,7 +899,7 @@ impl Renderer<'_> {
             let mut order: Vec<usize> = (0..self.cat.articles.len()).collect();
             order.sort_by(|a, b| {
                 let (x, y) = (&self.cat.articles[*a], &self.cat.articles[*b]);
-                (x.weight, &x.title).cmp(&(y.weight, &y.title))
+                x.weight.cmp(&y.weight).then_with(|| title_order(&x.title, &y.title))
             });
             order
         })
@@ -919,7 +919,7 @@ impl Renderer<'_> {
             ),
             "blockers" => ("Blockers", "What stops an action, breaks something, or voids support — and when.", {
                 let mut v: Vec<usize> = (0..cat.blockers.len()).collect();
-                v.sort_by_key(|i| (cat.blockers[*i].severity, cat.blockers[*i].title.clone()));
+                v.sort_by(|a, b| blocker_order(&cat.blockers[*a], &cat.blockers[*b]));
                 v.into_iter().map(|i| Ref::Blocker(BlockerIdx(i as u32))).collect()
             }),
             "prerequisites" => (
@@ -982,14 +982,14 @@ impl Renderer<'_> {
         let paths: Vec<LinkVm> =
             paths.into_iter().take(HOME_ITEMS).map(|i| self.link(&Ref::Path(PathIdx(i as u32), None), &root)).collect();
         let mut blockers: Vec<usize> = (0..cat.blockers.len()).collect();
-        blockers.sort_by_key(|i| (cat.blockers[*i].severity, cat.blockers[*i].title.clone()));
+        blockers.sort_by(|a, b| blocker_order(&cat.blockers[*a], &cat.blockers[*b]));
         let blockers: Vec<LinkVm> = blockers
             .into_iter()
             .take(HOME_ITEMS)
             .map(|i| self.link(&Ref::Blocker(BlockerIdx(i as u32)), &root))
             .collect();
-        // With no paths to choose from, the home page leads into the articles instead.
-        let articles: Vec<LinkVm> = if cat.paths.is_empty() {
+        // With no article tagged `start-here`, the home page starts with the reading order.
+        let articles: Vec<LinkVm> = if start_here.is_empty() {
             let order = self.article_order();
             order
                 .iter()
@@ -1007,18 +1007,18 @@ impl Renderer<'_> {
         }
         // Only what the knowledge base has: no "0 migration paths" on a site of articles.
         let mut counts = Vec::new();
-        for (label, n, href) in [
-            ("migration paths", cat.paths.len(), "paths/index.html"),
-            ("blockers", cat.blockers.len(), "blockers/index.html"),
-            ("prerequisites", cat.prerequisites.len(), "prerequisites/index.html"),
-            ("components", cat.components.len(), "components/index.html"),
-            ("articles", cat.articles.len(), "articles/index.html"),
-            ("facts", cat.facts.len(), "facts/index.html"),
-            ("named conditions", cat.conditions.len(), "conditions/index.html"),
-            ("side effects", cat.effects.len(), "effects/index.html"),
+        for (one, many, n, href) in [
+            ("migration path", "migration paths", cat.paths.len(), "paths/index.html"),
+            ("blocker", "blockers", cat.blockers.len(), "blockers/index.html"),
+            ("prerequisite", "prerequisites", cat.prerequisites.len(), "prerequisites/index.html"),
+            ("component", "components", cat.components.len(), "components/index.html"),
+            ("article", "articles", cat.articles.len(), "articles/index.html"),
+            ("fact", "facts", cat.facts.len(), "facts/index.html"),
+            ("named condition", "named conditions", cat.conditions.len(), "conditions/index.html"),
+            ("side effect", "side effects", cat.effects.len(), "effects/index.html"),
         ] {
             if n > 0 {
-                counts.push(Count { label, n, href });
+                counts.push(Count { label: if n == 1 { one } else { many }, n, href });
             }
         }
         let mut ctx = self.context(&path, &self.site.title, "home", &self.site.description, &[]);
@@ -1329,6 +1329,18 @@ impl Renderer<'_> {
 }
 
 /// The constants a number fact is compared with, and which rules compare it so.
+/// How titles are listed: numbers in them by value ("Package 2" before "Package 10",
+/// "PostgreSQL 9.6" before "PostgreSQL 10"), otherwise as written; titles that compare equal
+/// that way ("KB 02" and "KB 2") by their bytes, so the order never depends on input order.
+pub fn title_order(a: &str, b: &str) -> std::cmp::Ordering {
+    alphanumeric_sort::compare_str(a, b).then_with(|| a.cmp(b))
+}
+
+/// Blockers as lists show them: the most severe first, then by title.
+fn blocker_order(a: &Blocker, b: &Blocker) -> std::cmp::Ordering {
+    a.severity.cmp(&b.severity).then_with(|| title_order(&a.title, &b.title))
+}
+
 /// Whether anything in the catalog carries a tag (the same things the tag pages list).
 pub fn has_tags(cat: &Catalog) -> bool {
     cat.articles.iter().any(|a| !a.tags.is_empty())
