@@ -1331,7 +1331,8 @@ impl Renderer<'_> {
 /// The constants a number fact is compared with, and which rules compare it so.
 /// How titles are listed: numbers in them by value ("Package 2" before "Package 10",
 /// "PostgreSQL 9.6" before "PostgreSQL 10"), otherwise as written; titles that compare equal
-/// that way ("KB 02" and "KB 2") by their bytes, so the order never depends on input order.
+/// that way by their bytes, so the order never depends on input order. A unit test holds it
+/// to a total order (`sort_by` may panic on one that is not).
 pub fn title_order(a: &str, b: &str) -> std::cmp::Ordering {
     alphanumeric_sort::compare_str(a, b).then_with(|| a.cmp(b))
 }
@@ -1391,4 +1392,36 @@ fn thresholds(cat: &Catalog, f: FactIdx) -> Vec<(Num, Vec<Ref>)> {
         add(&conds, Ref::Path(PathIdx(i as u32), None));
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_order;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn title_order_is_a_total_order_so_sorting_never_panics() {
+        // Every title of up to three symbols from an alphabet of letters, digits (Arabic-Indic
+        // ones too), leading zeros, spaces and separators, sorted; then every pair must agree
+        // with the sorted order (a comparison that is not a total order makes `sort_by` panic).
+        let alphabet = ["a", "B", "0", "1", "9", "٣", " ", ".", "-"];
+        let mut titles = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = titles
+                .iter()
+                .filter(|t| t.chars().count() == titles.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            titles.extend(longer);
+        }
+        assert_eq!(titles.len(), 1 + 9 + 81 + 729);
+        titles.sort_by(|a, b| title_order(a, b));
+        for (i, a) in titles.iter().enumerate() {
+            for b in &titles[i + 1..] {
+                assert_eq!(title_order(a, b), Ordering::Less, "{a:?} sorts before {b:?}");
+                assert_eq!(title_order(b, a), Ordering::Greater);
+            }
+        }
+        assert_eq!(title_order("Package 9.5", "Package 10"), Ordering::Less);
+    }
 }
