@@ -1328,7 +1328,6 @@ impl Renderer<'_> {
     }
 }
 
-/// The constants a number fact is compared with, and which rules compare it so.
 /// How titles are listed: numbers in them by value ("Package 2" before "Package 10",
 /// "PostgreSQL 9.6" before "PostgreSQL 10"), otherwise as written; titles that compare equal
 /// that way by their bytes, so the order never depends on input order. A unit test holds it
@@ -1351,6 +1350,7 @@ pub fn has_tags(cat: &Catalog) -> bool {
         || cat.components.iter().any(|c| !c.tags.is_empty())
 }
 
+/// The constants a number fact is compared with, and which rules compare it so.
 fn thresholds(cat: &Catalog, f: FactIdx) -> Vec<(Num, Vec<Ref>)> {
     fn walk(c: &Cond, f: FactIdx, found: &mut Vec<Num>) {
         match c {
