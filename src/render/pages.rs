@@ -1218,6 +1218,9 @@ impl Renderer<'_> {
         for (i, c) in cat.components.iter().enumerate() {
             add(&c.tags, Ref::Component(CompIdx(i as u32)));
         }
+        // A live session asks `has_tags` whether an edit changed this (every page's navigation
+        // depends on it): the two must agree.
+        debug_assert_eq!(tags.is_empty(), !has_tags(cat), "has_tags and the tag pages disagree");
         tags
     }
 
@@ -1341,7 +1344,8 @@ fn blocker_order(a: &Blocker, b: &Blocker) -> std::cmp::Ordering {
     a.severity.cmp(&b.severity).then_with(|| title_order(&a.title, &b.title))
 }
 
-/// Whether anything in the catalog carries a tag (the same things the tag pages list).
+/// Whether anything in the catalog carries a tag: the same things the tag pages list
+/// (`compute_tag_map` asserts so in debug builds, which the tests run).
 pub fn has_tags(cat: &Catalog) -> bool {
     cat.articles.iter().any(|a| !a.tags.is_empty())
         || cat.paths.iter().any(|p| !p.tags.is_empty())
