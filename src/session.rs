@@ -527,14 +527,9 @@ impl Session {
     }
 }
 
-/// Articles by weight, then title (the site's reading order).
+/// The site's reading order, the renderer's own ([`crate::render::pages::reading_order`]).
 fn article_order(cat: &Catalog) -> Vec<ArticleIdx> {
-    let mut order: Vec<ArticleIdx> = (0..cat.articles.len()).map(|i| ArticleIdx(i as u32)).collect();
-    order.sort_by(|a, b| {
-        let (x, y) = (&cat.articles[a.idx()], &cat.articles[b.idx()]);
-        x.weight.cmp(&y.weight).then_with(|| crate::render::pages::title_order(&x.title, &y.title))
-    });
-    order
+    crate::render::pages::reading_order(cat).into_iter().map(|i| ArticleIdx(i as u32)).collect()
 }
 
 /// The page that shows an entity.

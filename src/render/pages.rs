@@ -893,16 +893,9 @@ impl Renderer<'_> {
         self.render("article.html", path, &ctx)
     }
 
-    /// Articles by weight, then title.
+    /// Articles in reading order ([`reading_order`]), worked out once per renderer.
     pub fn article_order(&self) -> &[usize] {
-        self.article_order.get_or_init(|| {
-            let mut order: Vec<usize> = (0..self.cat.articles.len()).collect();
-            order.sort_by(|a, b| {
-                let (x, y) = (&self.cat.articles[*a], &self.cat.articles[*b]);
-                x.weight.cmp(&y.weight).then_with(|| title_order(&x.title, &y.title))
-            });
-            order
-        })
+        self.article_order.get_or_init(|| reading_order(self.cat))
     }
 
     // ----- index pages ----------------------------------------------------------------------
@@ -1337,6 +1330,17 @@ impl Renderer<'_> {
 /// to a total order (`sort_by` may panic on one that is not).
 pub fn title_order(a: &str, b: &str) -> std::cmp::Ordering {
     alphanumeric_sort::compare_str(a, b).then_with(|| a.cmp(b))
+}
+
+/// The site's reading order of articles (lists, the pager): by weight, then by title. A live
+/// session finds an edited article's neighbours with the same function.
+pub fn reading_order(cat: &Catalog) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cat.articles.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (&cat.articles[*a], &cat.articles[*b]);
+        x.weight.cmp(&y.weight).then_with(|| title_order(&x.title, &y.title))
+    });
+    order
 }
 
 /// Blockers as lists show them: the most severe first, then by title.
