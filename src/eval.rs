@@ -355,7 +355,7 @@ fn side_version(action: &Action, c: CompIdx, state: &HostState) -> Option<Ver> {
 
 /// Does `pattern` match `action`, done by `via`, on a host in `state`?
 pub fn pattern_matches(pattern: &Pattern, action: &Action, via: Option<MethodIdx>, state: &HostState) -> bool {
-    if !pattern.via.is_empty() && !via.is_some_and(|m| pattern.via.contains(&m)) {
+    if !pattern.takes_method(via) {
         return false;
     }
     if let Action::Set(f, _) = action {
@@ -690,7 +690,8 @@ pub fn relevant_blockers(cat: &Catalog, path: &MigrationPath) -> Vec<BlockerIdx>
     for s in &path.steps {
         let (bs, _, _) = candidate_rules(cat, &s.action);
         for b in bs {
-            if cat.blockers[b.idx()].blocks.may_match(&s.action) && !out.contains(&b) {
+            let blocks = &cat.blockers[b.idx()].blocks;
+            if blocks.may_match(&s.action) && blocks.takes_method(s.via) && !out.contains(&b) {
                 out.push(b);
             }
         }

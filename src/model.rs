@@ -808,8 +808,15 @@ impl Pattern {
             .any(|v| *v == verb || (*v == Verb::Any && !matches!(verb, Verb::Remove | Verb::Manual | Verb::Break)))
     }
 
+    /// Does the pattern take an action done by `via`? Without methods it takes every method,
+    /// and an action that names none.
+    pub fn takes_method(&self, via: Option<MethodIdx>) -> bool {
+        self.via.is_empty() || via.is_some_and(|m| self.via.contains(&m))
+    }
+
     /// Could this pattern match some action of `verb` on component `c`, whatever the state
-    /// (the verb and the component agree; versions and methods are looked at later)?
+    /// (the verb and the component agree; versions are looked at later, methods by
+    /// [`Pattern::takes_method`])?
     pub fn may_match(&self, action: &Action) -> bool {
         let verb = action.verb();
         match action {
@@ -1044,6 +1051,21 @@ pub struct Step {
     pub refs: Vec<(Ref, Span)>,
     /// The procedure this step came from, if it was included with `use`: `(id, title)`.
     pub procedure: Option<(String, String)>,
+}
+
+impl Step {
+    /// Does the step run for some hosts only (a `when` or an `if`)?
+    pub fn is_conditional(&self) -> bool {
+        self.when != Cond::True || self.if_ != Cond::True
+    }
+
+    /// How long the step stays undoable, in words, when the catalog says (`rollback_window`).
+    pub fn undo_window(&self) -> Option<String> {
+        self.rollback_window.map(|m| match m {
+            0 => "none: once done, this step cannot be rolled back".to_string(),
+            m => format!("{} after the step; later it cannot be rolled back", format_span(m)),
+        })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -1406,6 +1428,15 @@ fn with_anchor(s: String, a: &Option<String>) -> String {
 }
 
 /// Formats minutes as `1 h 30 min`.
+/// A span that may run to days: `7 d`, `1 d 6 h`, else as [`format_minutes`].
+pub fn format_span(m: u32) -> String {
+    match (m / 1440, m % 1440) {
+        (0, _) => format_minutes(m),
+        (d, 0) => format!("{d} d"),
+        (d, r) => format!("{d} d {}", format_minutes(r)),
+    }
+}
+
 pub fn format_minutes(m: u32) -> String {
     match (m / 60, m % 60) {
         (0, m) => format!("{m} min"),

@@ -515,7 +515,9 @@ fn path_lines(out: &mut String, i: usize, p: &PathResult) {
         facts.push(format!("{} at step {} of {} `{}`", p.outcome, f.step, p.total_steps, f.step_id));
     } else {
         facts.push(format!("{} of {} steps apply", p.steps.len(), p.total_steps));
-        facts.push(format!("about {}", p.duration));
+        if p.minutes > 0 {
+            facts.push(format!("about {}", p.duration));
+        }
         facts.push(format!("risk {}", p.risk));
         if let Some(d) = &p.downtime {
             facts.push(format!("downtime {d}"));

@@ -560,3 +560,27 @@ fn a_query_loads_only_the_parts_of_the_index_it_needs() {
     let listed: Vec<String> = listed.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     assert_eq!(listed, expected, "results for {term}");
 }
+
+#[test]
+fn a_tailored_runbook_names_only_the_kept_steps_that_clear_a_blocker() {
+    let Some(b) = Browser::start() else { return };
+    let kb = common::Kb::new();
+    kb.write("rules/catalog.yaml", common::STEPWISE_CATALOG);
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = kb.path().join("book/runbooks/fix-then-upgrade.html");
+    let cleared =
+        "return Array.from(document.querySelectorAll('.rb-cleared')).filter(c => !c.hidden).map(c => c.textContent)";
+    // The whole runbook: either firmware step may clear it, depending on the machine.
+    b.goto(&format!("file://{}", file.display()));
+    b.wait_for(".rb-blockers", 5);
+    assert_eq!(b.eval(cleared), serde_json::json!(["(cleared by step 2 or step 3)"]));
+    // A machine that is already UEFI: step 2 is left out, the TPM step becomes step 2.
+    b.goto(&format!("file://{}?steps=1,3,4", file.display()));
+    b.wait_for(".rb-tailored:not([hidden])", 5);
+    assert_eq!(b.eval(cleared), serde_json::json!(["(cleared by step 2)"]));
+    // Neither firmware step: nothing left that clears it, so the note goes.
+    b.goto(&format!("file://{}?steps=1,4", file.display()));
+    b.wait_for(".rb-tailored:not([hidden])", 5);
+    assert_eq!(b.eval(cleared), serde_json::json!([]));
+}

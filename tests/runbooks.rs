@@ -369,3 +369,137 @@ fn runbooks_print_to_pdf_on_a4_and_letter_with_nothing_cut_off() {
         }
     }
 }
+
+/// Collapses runs of whitespace, as a reader sees text.
+fn words_of(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn steps_that_depend_on_earlier_steps_say_so_in_every_form_of_the_runbook() {
+    let kb = Kb::new();
+    kb.write("rules/catalog.yaml", common::STEPWISE_CATALOG);
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = |rel: &str| Html::parse_document(&kb.read(&format!("book/{rel}")));
+    let facts = |doc: &Html, css: &str| -> Vec<(String, String)> {
+        let dl = Selector::parse(css).unwrap();
+        let (dt, dd) = (Selector::parse("dt").unwrap(), Selector::parse("dd").unwrap());
+        let list = doc.select(&dl).next().unwrap_or_else(|| panic!("no {css}"));
+        let terms = list.select(&dt).map(|e| words_of(&e.text().collect::<String>()));
+        terms.zip(list.select(&dd).map(|e| words_of(&e.text().collect::<String>()))).collect()
+    };
+    let fact = |facts: &[(String, String)], term: &str| {
+        facts.iter().find(|(t, _)| t == term).map(|(_, d)| d.clone()).unwrap_or_else(|| panic!("no {term}: {facts:?}"))
+    };
+
+    // The path page: each step's own condition and undo window; the diagram stars the three
+    // conditional steps; no "about 0 min" when no step gives a duration.
+    let path = page("paths/fix-then-upgrade.html");
+    let convert = facts(&path, "#convert .step-facts");
+    assert!(fact(&convert, "Only if").starts_with("partition-style = mbr"), "{convert:?}");
+    assert!(fact(&convert, "Undo window").starts_with("none"), "{convert:?}");
+    let uefi = facts(&path, "#switch-to-uefi .step-facts");
+    assert!(fact(&uefi, "Only if").starts_with("not uefi"), "{uefi:?}");
+    assert_eq!(fact(&uefi, "Undo window"), "2 d after the step; later it cannot be rolled back");
+    assert!(!facts(&path, "#upgrade .step-facts").iter().any(|(t, _)| t == "Only if"));
+    assert_eq!(texts(&path, ".flow-when").len(), 3);
+    let head = texts(&path, ".entity-head .muted").join(" ");
+    assert!(head.contains("4 steps") && !head.contains("min"), "{head}");
+
+    // The runbook page.
+    let rb = page("runbooks/fix-then-upgrade.html");
+    let steps: Vec<Vec<(String, String)>> =
+        (1..=4).map(|n| facts(&rb, &format!(".rb-step[data-step='{n}'] .rb-step-facts"))).collect();
+    assert!(fact(&steps[0], "Only if").starts_with("partition-style = mbr — check just before this step"));
+    assert!(fact(&steps[2], "Only if").starts_with("not tpm"));
+    assert_eq!(fact(&steps[0], "Undo window"), "none: once done, this step cannot be rolled back");
+    assert_eq!(texts(&rb, ".rb-no-way-back").len(), 1, "only the step with no way back is marked");
+    assert_eq!(texts(&rb, ".rb-undo-window").len(), 2, "both back-out entries give their window");
+    assert!(texts(&rb, ".rb-total").is_empty(), "no total without estimates");
+    let estimate = texts(&rb, ".rb-facts tr").into_iter().find(|t| t.starts_with("Time estimate"));
+    assert!(estimate.as_deref().is_some_and(|t| t.contains("none given")), "{estimate:?}");
+    let prereqs = texts(&rb, ".rb-prereq").into_iter().map(|t| words_of(&t)).collect::<Vec<_>>();
+    let line = |title: &str| prereqs.iter().find(|p| p.starts_with(title)).cloned().unwrap_or_default();
+    assert!(line("The converter needs an MBR disk").ends_with("(holds whenever step 1 runs: nothing to check)"));
+    assert!(line("Setup needs room").ends_with("(not established by this runbook — check it now)"));
+    let blockers = texts(&rb, ".rb-blockers li").into_iter().map(|t| words_of(&t)).collect::<Vec<_>>();
+    assert_eq!(blockers, ["Hard block The hardware is not ready (cleared by step 2 or step 3)"]);
+
+    // The Markdown checklist says the same.
+    let o = kb.run_here(&["runbook", "fix-then-upgrade", "--format", "md"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = String::from_utf8(o.stdout).unwrap();
+    for expected in [
+        "- Total time estimate: none given (4 steps, none with a duration)",
+        "needs `partition-style = mbr` (holds whenever step 1 runs: nothing to check)",
+        "- The hardware is not ready [Hard block] (cleared by step 2 or step 3)",
+        "  - Only if, just before this step: `partition-style = mbr`",
+        "  - Only if, just before this step: `not uefi`",
+        "  - Undo window: none: once done, this step cannot be rolled back",
+        "   Undo window: 2 d after the step; later it cannot be rolled back.",
+    ] {
+        assert!(md.contains(expected), "missing {expected:?} in\n{md}");
+    }
+    assert!(!md.contains("bypass"), "a blocker of another method is not this path's:\n{md}");
+}
+
+/// What a path page's header says the path takes, worked out by brute force: every starting
+/// state simulated, the estimates of the steps that run summed, over the states that get to
+/// the end. `None` when the path has too many states to list.
+fn time_by_brute_force(cat: &Catalog, path: &MigrationPath, host: &str) -> Option<String> {
+    use pathbook::model::{Outcome, format_minutes};
+    let limit = 200_000;
+    let states = pathbook::verify::starting_states(cat, path, limit)?;
+    if states.len() == limit {
+        return None;
+    }
+    let totals: Vec<u32> = states
+        .iter()
+        .map(|starts| eval::simulate_hosts(cat, path, starts, &[]))
+        .filter(|sim| sim.outcome != Outcome::Blocked)
+        .map(|sim| sim.applicable_steps().iter().filter_map(|&i| path.steps[i].duration).sum())
+        .collect();
+    Some(match (totals.iter().min(), totals.iter().max()) {
+        (Some(lo), Some(hi)) if lo != hi => {
+            format!("{} to {}, depending on the {host}", format_minutes(*lo), format_minutes(*hi))
+        }
+        (Some(lo), _) => format!("about {}", format_minutes(*lo)),
+        (None, _) => format!("about {}", format_minutes(path.total_minutes())),
+    })
+}
+
+#[test]
+fn a_path_pages_time_estimate_is_exact_over_the_hosts_that_get_to_the_end() {
+    // The fixture's steps, each with an estimate: which run depends on the machine.
+    let stepwise = Kb::new();
+    stepwise.write("rules/catalog.yaml", common::STEPWISE_CATALOG);
+    for (action, duration) in [
+        ("set partition-style = gpt", "30m"),
+        ("install uefi", "15m"),
+        ("install tpm", "10m"),
+        ("upgrade os@2 via assistant", "1h"),
+    ] {
+        let line = format!("        action: {action}\n");
+        stepwise.edit("rules/catalog.yaml", &line, &format!("{line}        duration: {duration}\n"));
+    }
+    let mut compared = Vec::new();
+    for root in [repo(), stepwise.path().to_path_buf()] {
+        let project = Project::check(&root);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        build(&root, &out);
+        for path in &project.catalog.paths {
+            let expected = time_by_brute_force(&project.catalog, path, "server")
+                .unwrap_or_else(|| panic!("{}: too many states to list", path.id));
+            let doc =
+                Html::parse_document(&std::fs::read_to_string(out.join(format!("paths/{}.html", path.id))).unwrap());
+            let head = texts(&doc, ".entity-head .muted").join(" ");
+            assert!(head.ends_with(&format!("steps · {expected}")), "{}: {head:?}, expected {expected:?}", path.id);
+            compared.push(expected);
+        }
+    }
+    assert_eq!(compared.len(), 4 + 1);
+    // The fixture: only the upgrade on a ready machine, all four on an MBR disk without TPM.
+    assert_eq!(compared[4], "1 h to 1 h 55 min, depending on the server");
+}

@@ -40,10 +40,14 @@ pub struct PathSummary {
     pub sidesteps: Vec<(usize, BlockerIdx)>,
     /// `(step, blocker)`: the blocker fires at that step in some starting state.
     pub fires: Vec<(usize, BlockerIdx)>,
-    /// Shortest and longest total of the step estimates over the groups' examples.
-    pub minutes: (u32, u32),
+    /// Shortest and longest total of the step estimates over the starting states that run the
+    /// path to the end; `None` when none does (or the totals were too many to follow).
+    pub minutes: Option<(u32, u32)>,
     /// `(step, prerequisite)`: in scope at that step for some starting state.
     pub prereqs: Vec<(usize, PrereqIdx)>,
+    /// `(step, prerequisite)`: unmet at that step for some starting state that gets there.
+    /// A prerequisite in scope but never unmet is one the path itself ensures.
+    pub prereqs_unmet: Vec<(usize, PrereqIdx)>,
 }
 
 pub fn analyze(cat: &Catalog) -> Vec<PathSummary> {
@@ -68,6 +72,11 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
         for (p, _) in &info.in_scope {
             s.prereqs.push((i, *p));
         }
+        for (stop, _) in &info.stops {
+            if let verify::Stop::Prereq(p) = stop {
+                s.prereqs_unmet.push((i, *p));
+            }
+        }
         // Clearing means the step makes the condition go away in a state where the path
         // works *without* the blocker firing at that very step first.
         for (b, set) in &info.cleared {
@@ -87,6 +96,8 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
     s.fires.dedup();
     s.prereqs.sort();
     s.prereqs.dedup();
+    s.prereqs_unmet.sort();
+    s.prereqs_unmet.dedup();
     s.clears.sort();
     s.clears.dedup();
     s.sidesteps.sort();
@@ -133,7 +144,6 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
         }
     }
     s.more_groups = sets.len().saturating_sub(MAX_GROUPS);
-    let mut minutes = (u32::MAX, 0);
     for (o, set) in sets.into_iter().take(MAX_GROUPS) {
         let Some(starts) = run.witness(&set) else { continue };
         let sim = eval::simulate_hosts(cat, path, &starts, &[]);
@@ -144,7 +154,6 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
             .filter(|(i, _)| sim.applicable_steps().contains(i) && sim.stopped_at.is_none_or(|stop| *i <= stop))
             .filter_map(|(_, step)| step.duration)
             .sum();
-        minutes = (minutes.0.min(total), minutes.1.max(total));
         let count =
             crate::check::states(&run.eng.count(&set)).replace(" starting states", "").replace(" starting state", "");
         s.groups.push(OutcomeGroup {
@@ -156,9 +165,45 @@ pub fn analyze_path(cat: &Catalog, path: &MigrationPath) -> PathSummary {
             minutes: total,
         });
     }
-    if minutes.0 == u32::MAX {
-        minutes = (0, 0);
-    }
-    s.minutes = minutes;
+    s.minutes = minutes_range(&mut run, path);
     s
+}
+
+/// At most this many distinct totals while [`minutes_range`] splits the states.
+const MAX_TOTALS: usize = 4096;
+
+/// The shortest and the longest time the path takes, exactly, over the starting states that
+/// run it to the end (every outcome but blocked): the states are split by which estimated
+/// steps run, and states with the same total so far are kept together, so the work grows
+/// with the number of distinct totals, not with the states. `None` when no state gets to the
+/// end, or when the totals are too many to follow.
+fn minutes_range(run: &mut verify::Run, path: &MigrationPath) -> Option<(u32, u32)> {
+    let blocked = run.outcome(Outcome::Blocked);
+    let to_the_end = run.eng.and_not(&run.domain, &blocked);
+    if to_the_end.is_false() {
+        return None;
+    }
+    let mut totals: Vec<(u32, biodivine_lib_bdd::Bdd)> = vec![(0, to_the_end)];
+    for (step, info) in path.steps.iter().zip(&run.steps) {
+        let (Some(d), Some(ran)) = (step.duration.filter(|d| *d > 0), &info.ran) else { continue };
+        let mut next: Vec<(u32, biodivine_lib_bdd::Bdd)> = Vec::with_capacity(totals.len() * 2);
+        for (m, set) in &totals {
+            for (m, part) in [(*m + d, run.eng.and(set, ran)), (*m, run.eng.and_not(set, ran))] {
+                if part.is_false() {
+                    continue;
+                }
+                match next.iter_mut().find(|(n, _)| *n == m) {
+                    Some((_, same)) => *same = run.eng.or(same, &part),
+                    None => next.push((m, part)),
+                }
+            }
+        }
+        if next.len() > MAX_TOTALS {
+            return None;
+        }
+        totals = next;
+    }
+    let lo = totals.iter().map(|(m, _)| *m).min()?;
+    let hi = totals.iter().map(|(m, _)| *m).max()?;
+    Some((lo, hi))
 }

@@ -41,7 +41,7 @@ pub fn flow(path: &MigrationPath, summary: &PathSummary) -> Vec<FlowNode> {
             if prev.procedure.as_ref() == Some(proc_) && host_of(prev) == host_of(s) && last.last + 1 == i {
                 last.last = i;
                 last.title = proc_.1.clone();
-                last.conditional &= s.when != Cond::True;
+                last.conditional &= s.is_conditional();
                 continue;
             }
         }
@@ -50,7 +50,7 @@ pub fn flow(path: &MigrationPath, summary: &PathSummary) -> Vec<FlowNode> {
             last: i,
             title: s.title.clone(),
             host: host_of(s),
-            conditional: s.when != Cond::True,
+            conditional: s.is_conditional(),
             clears: Vec::new(),
             hits: Vec::new(),
         });

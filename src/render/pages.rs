@@ -641,6 +641,8 @@ impl Renderer<'_> {
             host: Option<&'a str>,
             action_html: Option<String>,
             when_html: Option<String>,
+            if_html: Option<String>,
+            undo: Option<String>,
             instructions_html: String,
             verify_html: String,
             rollback_html: String,
@@ -665,6 +667,8 @@ impl Renderer<'_> {
                 }),
                 action_html: (s.action != Action::Manual).then(|| action_html(cat, &s.action, s.via, &p.hosts, &root)),
                 when_html: (s.when != Cond::True).then(|| cond_html(cat, &s.when, &root)),
+                if_html: (s.if_ != Cond::True).then(|| cond_html(cat, &s.if_, &root)),
+                undo: s.undo_window(),
                 instructions_html: self.md(&s.instructions, &root, &mut ids),
                 verify_html: self.md(&s.verify, &root, &mut ids),
                 rollback_html: self.md(&s.rollback, &root, &mut ids),
@@ -736,7 +740,8 @@ impl Renderer<'_> {
             hosts: Vec<HostVm<'a>>,
             goal: Vec<GoalVm<'a>>,
             outcome: Vec<CaseVm>,
-            total: String,
+            /// `None` when no step gives a duration.
+            total: Option<String>,
             steps: Vec<StepVm<'a>>,
             flow: Vec<FlowVm<'a>>,
             states: String,
@@ -777,11 +782,11 @@ impl Renderer<'_> {
                     expect: outcome_badge(c.expect),
                 })
                 .collect(),
-            total: match summary.minutes {
-                (lo, hi) if lo == hi || summary.none => {
-                    format!("about {}", format_minutes(p.total_minutes().max(hi)))
-                }
-                (lo, hi) => {
+            total: p.steps.iter().any(|s| s.duration.is_some()).then(|| match summary.minutes {
+                // No state gets to the end (an anti-path): the steps as written.
+                None => format!("about {}", format_minutes(p.total_minutes())),
+                Some((lo, hi)) if lo == hi => format!("about {}", format_minutes(lo)),
+                Some((lo, hi)) => {
                     format!(
                         "{} to {}, depending on the {}",
                         format_minutes(lo),
@@ -789,7 +794,7 @@ impl Renderer<'_> {
                         self.site.vocab.host
                     )
                 }
-            },
+            }),
             steps,
             flow: super::diagram::flow(p, summary)
                 .into_iter()

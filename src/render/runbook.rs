@@ -43,6 +43,9 @@ pub struct PrereqVm {
     pub requires_text: String,
     /// The step of this runbook that establishes it, if any.
     pub established_by: Option<String>,
+    /// Not established by a step, yet it holds in every starting state that reaches its step
+    /// (the step's own condition, `applies_to` or the constraints see to it): nothing to check.
+    pub ensured: bool,
     /// The first step it applies to.
     pub before_step: usize,
     /// The same two steps as 1-based positions in the whole path (for tailoring in the browser).
@@ -55,9 +58,11 @@ pub struct BlockerLine {
     pub title: String,
     pub href: String,
     pub severity: Badge,
+    /// The blocker's summary; empty when it has none (the title says it all).
     pub why: String,
-    pub cleared_by: Option<String>,
-    pub cleared_orig: Option<usize>,
+    /// The steps that clear it, each for some starting states: `(printed number, 1-based
+    /// position in the path)`, in order.
+    pub cleared: Vec<(usize, usize)>,
     /// Where the path meets it (it fires there for some starting state), when it is not
     /// cleared: the step's printed number and its 1-based position in the path.
     pub fires_at: Option<String>,
@@ -71,10 +76,13 @@ pub struct BlockerLine {
 impl BlockerLine {
     /// What the path does about the blocker, in words: cleared, met, or avoided.
     fn note(&self) -> String {
-        match (&self.cleared_by, &self.fires_at) {
-            (Some(by), _) => format!("cleared by {by}"),
-            (None, Some(at)) => format!("applies at {at}"),
-            (None, None) => match &self.sidestepped_at {
+        match (self.cleared.is_empty(), &self.fires_at) {
+            (false, _) => format!(
+                "cleared by {}",
+                self.cleared.iter().map(|(n, _)| format!("step {n}")).collect::<Vec<_>>().join(" or ")
+            ),
+            (true, Some(at)) => format!("applies at {at}"),
+            (true, None) => match &self.sidestepped_at {
                 Some(at) => format!("sidestepped at {at}, which does not make the path work"),
                 None => "avoided: this path never does what it blocks".into(),
             },
@@ -95,6 +103,13 @@ pub struct StepVm {
     pub action_text: Option<String>,
     pub when_html: Option<String>,
     pub when_text: Option<String>,
+    /// The step's `if`, read just before it (left out of a tailored runbook, which already
+    /// dropped the steps it skips).
+    pub if_html: Option<String>,
+    pub if_text: Option<String>,
+    /// How long the step stays undoable, when the catalog says; `no_way_back` when never.
+    pub undo: Option<String>,
+    pub no_way_back: bool,
     pub instructions_html: String,
     pub verify_html: String,
     pub rollback_html: String,
@@ -112,6 +127,7 @@ pub struct BackoutVm {
     pub anchor: String,
     pub title: String,
     pub rollback_html: String,
+    pub undo: Option<String>,
     #[serde(skip)]
     pub rollback_md: String,
 }
@@ -134,6 +150,8 @@ pub struct RunbookVm {
     pub hosts: Vec<(String, String)>,
     pub total_minutes: u32,
     pub total: String,
+    /// Does any step of the runbook give a duration? Without one there is no estimate.
+    pub estimated: bool,
     pub range: Option<String>,
     /// [`Renderer::runbook_revision`]: the rules and the articles this runbook links to.
     pub revision: String,
@@ -190,6 +208,11 @@ impl Renderer<'_> {
                         .then(|| cond_html(cat, &s.when, root)),
                     when_text: (spec.environment.is_none() && s.when != Cond::True)
                         .then(|| s.when.display(cat).to_string()),
+                    if_html: (spec.environment.is_none() && s.if_ != Cond::True).then(|| cond_html(cat, &s.if_, root)),
+                    if_text: (spec.environment.is_none() && s.if_ != Cond::True)
+                        .then(|| s.if_.display(cat).to_string()),
+                    undo: s.undo_window(),
+                    no_way_back: s.rollback_window == Some(0),
                     instructions_html: render(&s.instructions, &mut ids),
                     verify_html: render(&s.verify, &mut ids),
                     rollback_html: render(&s.rollback, &mut ids),
@@ -232,6 +255,10 @@ impl Renderer<'_> {
                 requires_html: cond_html(cat, &pr.requires, root),
                 requires_text: pr.requires.display(cat).to_string(),
                 established_by: established.map(|j| format!("step {}", number[j])),
+                ensured: established.is_none() && {
+                    let summary = self.summary(pi.idx());
+                    !summary.too_large && !summary.prereqs_unmet.contains(&(i, p))
+                },
                 before_step: *n,
                 before_orig: i + 1,
                 established_orig: established.map(|j| j + 1),
@@ -244,11 +271,12 @@ impl Renderer<'_> {
         let mut blockers: Vec<BlockerLine> = Vec::new();
         let mut add_blocker = |b: BlockerIdx, cleared_at: Option<usize>| {
             let bl = &cat.blockers[b.idx()];
-            let cleared_by = cleared_at.map(|i| format!("step {}", number[&i]));
+            let cleared: Vec<(usize, usize)> = cleared_at.map(|i| (number[&i], i + 1)).into_iter().collect();
             if let Some(existing) = blockers.iter_mut().find(|x| x.title == bl.title) {
-                if existing.cleared_by.is_none() {
-                    existing.cleared_by = cleared_by;
-                    existing.cleared_orig = cleared_at.map(|i| i + 1);
+                for c in cleared {
+                    if !existing.cleared.contains(&c) {
+                        existing.cleared.push(c);
+                    }
                 }
                 return;
             }
@@ -261,9 +289,8 @@ impl Renderer<'_> {
                 title: bl.title.clone(),
                 href: format!("{root}{}", links::url(cat, &Ref::Blocker(b))),
                 severity: super::pages::severity_badge(bl.severity),
-                why: if bl.summary.is_empty() { bl.title.clone() } else { bl.summary.clone() },
-                cleared_by,
-                cleared_orig: cleared_at.map(|i| i + 1),
+                why: bl.summary.clone(),
+                cleared,
                 fires_at: fires.map(|i| format!("step {}", number[&i])),
                 fires_orig: fires.map(|i| i + 1),
                 sidestepped_at: sidestepped.map(|i| format!("step {}", number[&i])),
@@ -293,17 +320,27 @@ impl Renderer<'_> {
                 anchor: s.anchor.clone(),
                 title: s.title.clone(),
                 rollback_html: s.rollback_html.clone(),
+                undo: s.undo.clone(),
                 rollback_md: s.md.2.clone(),
             })
             .collect();
         let total_minutes: u32 = spec.steps.iter().filter_map(|&i| path.steps[i].duration).sum();
-        let range = (spec.environment.is_none() && summary.minutes.0 != summary.minutes.1).then(|| {
+        // Only conditional steps make one runbook's time differ between hosts.
+        let marks: Vec<&str> = [
+            ("“only when”", steps.iter().any(|s| s.when_html.is_some())),
+            ("“only if”", steps.iter().any(|s| s.if_html.is_some())),
+        ]
+        .into_iter()
+        .filter_map(|(mark, used)| used.then_some(mark))
+        .collect();
+        let range = summary.minutes.filter(|(lo, hi)| !marks.is_empty() && lo != hi).map(|(lo, hi)| {
             format!(
-                "Steps marked “only when” apply to some {}: one {} takes {} to {}.",
+                "Steps marked {} apply to some {}: one {} takes {} to {}.",
+                marks.join(" or "),
                 self.site.vocab.hosts,
                 self.site.vocab.host,
-                format_minutes(summary.minutes.0),
-                format_minutes(summary.minutes.1)
+                format_minutes(lo),
+                format_minutes(hi)
             )
         });
         RunbookVm {
@@ -335,6 +372,7 @@ impl Renderer<'_> {
             hosts: path.hosts.iter().map(|h| (h.id.clone(), h.title.clone())).collect(),
             total_minutes,
             total: format_minutes(total_minutes),
+            estimated: spec.steps.iter().any(|&i| path.steps[i].duration.is_some()),
             range,
             revision: self.runbook_revision(pi),
             catalog_revision: self.site.revision.clone(),
@@ -623,7 +661,11 @@ pub fn markdown(vm: &RunbookVm) -> String {
     for g in &vm.goal {
         line(&mut out, &format!("- Goal: {g}"));
     }
-    line(&mut out, &format!("- Total time estimate: {} ({} steps)", vm.total, vm.steps.len()));
+    if vm.estimated {
+        line(&mut out, &format!("- Total time estimate: {} ({} steps)", vm.total, vm.steps.len()));
+    } else {
+        line(&mut out, &format!("- Total time estimate: none given ({} steps, none with a duration)", vm.steps.len()));
+    }
     line(
         &mut out,
         &format!(
@@ -637,7 +679,11 @@ pub fn markdown(vm: &RunbookVm) -> String {
         line(&mut out, "## Before you start");
         line(&mut out, "");
         for p in &vm.prerequisites {
-            let est = p.established_by.as_deref().map(|s| format!(" (established by {s})")).unwrap_or_default();
+            let est = match (&p.established_by, p.ensured) {
+                (Some(s), _) => format!(" (established by {s})"),
+                (None, true) => format!(" (holds whenever step {} runs: nothing to check)", p.before_step),
+                (None, false) => String::new(),
+            };
             line(&mut out, &format!("- [ ] {} — on {}: needs `{}`{est}", p.title, p.host, p.requires_text));
         }
         line(&mut out, "");
@@ -646,7 +692,8 @@ pub fn markdown(vm: &RunbookVm) -> String {
         line(&mut out, if vm.anti_path { "## Blockers this path runs into" } else { "## Blockers on this path" });
         line(&mut out, "");
         for b in &vm.blockers {
-            line(&mut out, &format!("- {} [{}]: {} ({})", b.title, b.severity.text, b.why, b.note()));
+            let why = if b.why.is_empty() { String::new() } else { format!(": {}", b.why) };
+            line(&mut out, &format!("- {} [{}]{why} ({})", b.title, b.severity.text, b.note()));
         }
         line(&mut out, "");
     }
@@ -674,8 +721,14 @@ pub fn markdown(vm: &RunbookVm) -> String {
         if let Some(w) = &s.when_text {
             line(&mut out, &format!("  - Only when: `{w}`"));
         }
+        if let Some(w) = &s.if_text {
+            line(&mut out, &format!("  - Only if, just before this step: `{w}`"));
+        }
         if let Some(a) = &s.action_text {
             line(&mut out, &format!("  - Action: `{a}`"));
+        }
+        if let Some(u) = &s.undo {
+            line(&mut out, &format!("  - Undo window: {u}"));
         }
         for (label, text) in [("", &s.md.0), ("Verify:", &s.md.1), ("Roll back:", &s.md.2)] {
             if text.trim().is_empty() {
@@ -698,6 +751,10 @@ pub fn markdown(vm: &RunbookVm) -> String {
         for (k, b) in vm.backout.iter().enumerate() {
             line(&mut out, &format!("{}. Undo step {} — {}", k + 1, b.n, b.title));
             line(&mut out, "");
+            if let Some(u) = &b.undo {
+                line(&mut out, &format!("   Undo window: {u}."));
+                line(&mut out, "");
+            }
             let text = b.rollback_md.trim_end();
             line(
                 &mut out,

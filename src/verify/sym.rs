@@ -469,7 +469,7 @@ impl Engine<'_> {
     /// Does `pattern` match `action` on host `h`? The static part (verbs, components, methods)
     /// is decided now; a version range on the present version is a diagram.
     pub fn matches(&mut self, pattern: &Pattern, action: &Action, via: Option<MethodIdx>, h: &SymHost) -> Bdd {
-        if !pattern.via.is_empty() && !via.is_some_and(|m| pattern.via.contains(&m)) {
+        if !pattern.takes_method(via) {
             return self.ff();
         }
         if let Action::Set(f, _) = action {

@@ -187,3 +187,77 @@ pub fn postings_numbers(s: &str) -> Vec<u64> {
     assert_eq!(scale, 1, "a number cut off at the end of {s}");
     out
 }
+
+/// A path whose steps depend on what earlier steps did (`if:`), with undo windows, no time
+/// estimates, a prerequisite the path ensures and one it does not, a blocker two steps clear
+/// and one that concerns another method: everything a runbook must say about such a path.
+pub const STEPWISE_CATALOG: &str = r#"
+components:
+  - {id: os, title: Operating system, kind: os, versions: ["1", "2"]}
+  - {id: uefi, title: UEFI firmware, kind: firmware}
+  - {id: tpm, title: TPM enabled, kind: firmware}
+  - {id: user-data, title: User files, kind: data}
+facts:
+  - {id: partition-style, title: Partition style, type: enum, values: [mbr, gpt]}
+  - {id: free-space, title: Free space, type: number, unit: GB}
+methods:
+  - {id: assistant, title: The upgrade assistant}
+  - {id: media-bypass, title: Setup media with the bypass}
+constraints:
+  - require: not uefi or partition-style = gpt
+    why: UEFI boots from GPT.
+blockers:
+  - id: hardware-not-ready
+    title: The hardware is not ready
+    severity: hard
+    blocks: upgrade os@2 via assistant
+    when: not uefi or not tpm
+    resolution: Switch the firmware to UEFI and enable the TPM.
+  - id: bypass-unsupported
+    title: A bypassed upgrade is unsupported
+    severity: unsupported
+    blocks: upgrade os@2 via media-bypass
+    when: not uefi or not tpm
+    resolution: Do not bypass.
+prerequisites:
+  - id: converter-needs-mbr
+    title: The converter needs an MBR disk
+    for: set partition-style
+    requires: partition-style = mbr
+  - id: room-for-setup
+    title: Setup needs room
+    for: upgrade os@2
+    requires: free-space >= 20GB
+paths:
+  - id: fix-then-upgrade
+    title: Fix the firmware, then upgrade
+    applies_to: os@1
+    goal:
+      - require: os@2
+        keeps: [user-data]
+    outcome:
+      - when: free-space >= 20GB
+        expect: supported
+      - expect: blocked
+    steps:
+      - id: convert
+        title: Convert the disk to GPT
+        if: partition-style = mbr
+        action: set partition-style = gpt
+        rollback: Restore the disk image.
+        rollback_window: 0m
+      - id: switch-to-uefi
+        title: Switch the firmware to UEFI
+        if: not uefi
+        action: install uefi
+        rollback: Switch back to legacy boot.
+        rollback_window: 2d
+      - id: enable-tpm
+        title: Enable the TPM
+        if: not tpm
+        action: install tpm
+      - id: upgrade
+        title: Upgrade the operating system
+        action: upgrade os@2 via assistant
+        rules: [blocker:hardware-not-ready]
+"#;

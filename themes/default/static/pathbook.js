@@ -576,7 +576,9 @@
           fails.appendChild(rl);
           li.appendChild(fails);
         } else {
-          var facts = [p.steps.length + " of " + p.total_steps + " steps", "about " + p.duration, "risk " + p.risk];
+          var facts = [p.steps.length + " of " + p.total_steps + " steps"];
+          if (p.minutes) facts.push("about " + p.duration);
+          facts.push("risk " + p.risk);
           if (p.downtime) facts.push("downtime " + p.downtime);
           li.appendChild(el("span", "muted", " — " + facts.join(", ")));
         }
@@ -647,6 +649,13 @@
         var missing = e.parentNode.querySelector(".rb-noest");
         if (missing) missing.hidden = false;
       }
+    });
+    /* "cleared by step 2 or step 3": say only the steps this runbook keeps. */
+    Array.prototype.forEach.call(doc.querySelectorAll(".rb-cleared"), function (c) {
+      var kept = Array.prototype.filter.call(c.querySelectorAll(".rb-est"), function (e) { return !e.hidden; })
+        .map(function (e) { return e.textContent; });
+      if (kept.length) c.textContent = "(cleared by " + kept.join(" or ") + ")";
+      else c.hidden = true;
     });
     var h = Math.floor(minutes / 60), m = minutes % 60;
     var total = doc.querySelector(".rb-total");
