@@ -371,9 +371,12 @@ pub fn assess(cat: &Catalog, host: &str, title: &str, state: &HostState, target:
         .collect();
     let mut paths: Vec<(&MigrationPath, PathResult)> =
         applicable.iter().zip(&sims).map(|(p, sim)| (*p, path_result(cat, p, sim, target))).collect();
+    // Among the paths that fail here, a documented anti-path comes last: the ones meant to work
+    // are what a reader can still fix their way onto.
     paths.sort_by(|(pa, a), (pb, b)| {
-        (!a.viable, pa.preference, pa.risk, pa.downtime.unwrap_or(u32::MAX), a.steps.len(), a.minutes, &a.id).cmp(&(
-            !b.viable,
+        let key = |p: &MigrationPath, r: &PathResult| (!r.viable, p.is_anti_path());
+        (key(pa, a), pa.preference, pa.risk, pa.downtime.unwrap_or(u32::MAX), a.steps.len(), a.minutes, &a.id).cmp(&(
+            key(pb, b),
             pb.preference,
             pb.risk,
             pb.downtime.unwrap_or(u32::MAX),
@@ -523,7 +526,12 @@ fn path_lines(out: &mut String, i: usize, p: &PathResult) {
             facts.push(format!("downtime {d}"));
         }
     }
-    let mark = if p.viable { "works" } else { "does not work" };
+    // A path that runs to the end is not one that "does not work": say what it ends as.
+    let mark = match (p.viable, p.outcome) {
+        (true, _) => "works",
+        (false, "blocked") => "does not work",
+        (false, outcome) => outcome,
+    };
     out.push_str(&format!("    {}. [{mark}] {} (path:{}) — {}\n", i + 1, p.title, p.id, facts.join(", ")));
     if let Some(f) = &p.fails_at {
         for r in &f.reasons {

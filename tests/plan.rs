@@ -421,3 +421,26 @@ fn many_tailored_runbooks_stream_into_one_file_in_order() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "no temporary file left");
 }
+
+#[test]
+fn a_failing_anti_path_ranks_below_the_paths_meant_to_work_and_says_how_it_ends() {
+    // Exchange without a role: no path works, and the in-place upgrade (an anti-path) breaks
+    // Exchange while the supported paths end short of the target.
+    let dir = tempfile::tempdir().unwrap();
+    let host = assess(dir.path(), &["windows-server@2003", "exchange-2007@sp1"]);
+    let paths = host["paths"].as_array().unwrap();
+    assert!(paths.iter().all(|p| p["viable"] == false), "{paths:?}");
+    assert_eq!(ids(&host["paths"]).last().map(String::as_str), Some("in-place-os-upgrade"));
+    let out = plan(&dir.path().join("env.yaml"), &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let marks: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().split_once(". [").and_then(|(_, rest)| rest.split_once(']')))
+        .map(|(mark, _)| mark)
+        .collect();
+    assert_eq!(marks, ["incomplete", "incomplete", "broken"], "{text}");
+    let html = plan(&dir.path().join("env.yaml"), &["--format", "html"]);
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(html.contains("— from step 2 of 4") && html.contains("— falls short after step"), "{html}");
+    assert!(!html.contains("stops at step"), "only a blocked path stops");
+}

@@ -564,7 +564,9 @@
         li.appendChild(link(root + "paths/" + p.id + ".html", p.title));
         if (p.fails_at) {
           var f = p.fails_at;
-          var fails = el("div", "fails", "Stops at step " + f.step + " of " + p.total_steps + ", “" + f.step_title + "”:");
+          /* Only a blocked path stops; the others run to the end and end badly from a step on. */
+          var where = p.outcome === "blocked" ? "Stops at step " : p.outcome === "incomplete" ? "Falls short after step " : "From step ";
+          var fails = el("div", "fails", where + f.step + " of " + p.total_steps + ", “" + f.step_title + "”:");
           var rl = el("ul", "assistant-reasons");
           f.reasons.forEach(function (x) {
             var ri = el("li", "");
