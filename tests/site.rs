@@ -784,3 +784,38 @@ fn numbers_in_titles_are_listed_by_value() {
     // The pager walks the same order.
     assert_eq!(link_texts(&out, "articles/package-9-5.html", ".pager a"), ["← Package 2", "Package 10 →"]);
 }
+
+#[test]
+fn the_number_of_starting_states_depends_on_the_rules_not_on_the_assistants_answers() {
+    let kb = Kb::new();
+    kb.write("rules/catalog.yaml", common::STEPWISE_CATALOG);
+    let states = |kb: &Kb| {
+        let o = kb.run_here(&["build"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let page = kb.read("book/paths/fix-then-upgrade.html");
+        let at = page.find("Decided for <strong>").expect("the simulation summary") + "Decided for <strong>".len();
+        page[at..].split('<').next().unwrap_or_default().to_string()
+    };
+    let before = states(&kb);
+    assert!(before.ends_with(" starting states"), "{before}");
+    // An assistant whose answers name other amounts of free space distinguishes no more
+    // states: its answers are looked up, not reasoned about.
+    kb.write(
+        "rules/assistant.yaml",
+        r#"
+assistant:
+  title: Ready?
+  base: [os@1]
+  target: os@2
+  questions:
+    - id: space
+      text: Free space?
+      answers:
+        - {id: lots, label: Lots, sets: [free-space = 500 GB]}
+        - {id: some, label: Some, sets: [free-space = 30 GB]}
+        - {id: little, label: Little, sets: [free-space = 5 GB]}
+"#,
+    );
+    assert_eq!(states(&kb), before);
+    assert!(kb.read("book/assets/assistant-data.js").contains("lots"), "the assistant is built");
+}

@@ -465,12 +465,6 @@ fn number_cuts(cat: &mut Catalog) {
             h.starts_with.iter().for_each(|s| setting(s, &mut cuts));
         }
     }
-    if let Some(a) = &cat.assistant {
-        a.base
-            .iter()
-            .chain(a.questions.iter().flat_map(|q| q.answers.iter().flat_map(|x| x.sets.iter())))
-            .for_each(|s| setting(s, &mut cuts));
-    }
     for (i, f) in cat.facts.iter().enumerate() {
         if let Some(Value::Num(n)) = &f.default {
             cuts[i].push(*n);
