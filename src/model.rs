@@ -1109,6 +1109,13 @@ impl MigrationPath {
         self.outcome.iter().all(|c| c.expect != Outcome::Supported)
     }
 
+    /// An anti-path whose best declared outcome is `unsupported`: it gets there, but leaves
+    /// the result out of support (a registry bypass, an unsupported tool) — a last resort, not
+    /// a failure.
+    pub fn is_last_resort(&self) -> bool {
+        self.is_anti_path() && self.outcome.iter().any(|c| c.expect == Outcome::Unsupported)
+    }
+
     pub fn total_minutes(&self) -> u32 {
         self.steps.iter().filter_map(|s| s.duration).sum()
     }

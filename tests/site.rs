@@ -819,3 +819,49 @@ assistant:
     assert_eq!(states(&kb), before);
     assert!(kb.read("book/assets/assistant-data.js").contains("lots"), "the assistant is built");
 }
+
+#[test]
+fn a_path_that_gets_there_unsupported_is_a_last_resort_not_a_failure() {
+    let kb = Kb::new();
+    let bypass = r#"
+  - id: bypass
+    title: Upgrade past the hardware checks
+    applies_to: os@1 and (not uefi or not tpm)
+    goal:
+      - require: os@2
+    outcome:
+      - when: free-space >= 20GB
+        expect: unsupported
+      - expect: blocked
+    steps:
+      - id: upgrade
+        title: Run setup from the bypass media
+        action: upgrade os@2 via media-bypass
+        rules: [blocker:bypass-unsupported]
+"#;
+    kb.write("rules/catalog.yaml", format!("{}{bypass}", common::STEPWISE_CATALOG));
+    let o = kb.run_here(&["build"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = |rel: &str, css: &str| -> Vec<String> {
+        let doc = Html::parse_document(&kb.read(&format!("book/{rel}")));
+        let sel = Selector::parse(css).unwrap();
+        doc.select(&sel)
+            .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(text("paths/bypass.html", ".entity-head .badge"), ["Unsupported at best"]);
+    let warning = text("paths/bypass.html", ".entity-head .warning-box");
+    assert!(warning.len() == 1 && warning[0].starts_with("A last resort."), "{warning:?}");
+    assert_eq!(text("paths/bypass.html", ".entity-head a.button"), ["Printable runbook"]);
+    let runbook = text("runbooks/bypass.html", ".warning-box");
+    assert!(runbook.len() == 1 && runbook[0].starts_with("A last resort."), "{runbook:?}");
+    assert!(!kb.read("book/runbooks/bypass.html").contains("Do not run this"));
+    // The path meant to work keeps its own badge beside it on the home page.
+    let home = text("index.html", "li .badge");
+    assert!(home.contains(&"Unsupported at best".to_string()) && home.contains(&"Conditional".to_string()), "{home:?}");
+    let o = kb.run_here(&["runbook", "bypass", "--format", "md"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("> **A last resort.** The rules say this path gets there at best unsupported.")
+    );
+}

@@ -79,9 +79,8 @@ pub fn path_badge(p: &MigrationPath) -> Badge {
     let mut kinds = p.outcome.iter().map(|c| c.expect);
     match kinds.next() {
         Some(first) if kinds.all(|k| k == first) => outcome_badge(first),
-        Some(_) if p.outcome.iter().all(|c| c.expect != Outcome::Supported) => {
-            Badge { text: "Does not work".into(), class: "out-blocked".into() }
-        }
+        Some(_) if p.is_last_resort() => Badge { text: "Unsupported at best".into(), class: "out-unsupported".into() },
+        Some(_) if p.is_anti_path() => Badge { text: "Does not work".into(), class: "out-blocked".into() },
         Some(_) => Badge { text: "Conditional".into(), class: "out-conditional".into() },
         None => outcome_badge(Outcome::Supported),
     }
@@ -735,6 +734,7 @@ impl Renderer<'_> {
             summary: &'a str,
             badge: Badge,
             anti_path: bool,
+            last_resort: bool,
             description_html: String,
             applies_html: String,
             hosts: Vec<HostVm<'a>>,
@@ -756,6 +756,7 @@ impl Renderer<'_> {
             summary: &p.summary,
             badge: path_badge(p),
             anti_path: p.is_anti_path(),
+            last_resort: p.is_last_resort(),
             description_html: self.md(&p.description, &root, &mut ids),
             applies_html: cond_html(cat, &p.applies_to, &root),
             hosts: p

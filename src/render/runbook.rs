@@ -142,6 +142,8 @@ pub struct RunbookVm {
     pub summary: String,
     pub path_href: String,
     pub anti_path: bool,
+    /// At best unsupported: a last resort rather than a failure.
+    pub last_resort: bool,
     pub badge: Badge,
     pub environment: Option<String>,
     pub applies_html: String,
@@ -351,6 +353,7 @@ impl Renderer<'_> {
             summary: path.summary.clone(),
             path_href: format!("{root}{}", links::url(cat, &Ref::Path(pi, None))),
             anti_path: path.is_anti_path(),
+            last_resort: path.is_last_resort(),
             badge: path_badge(path),
             environment: spec.environment.clone(),
             applies_html: cond_html(cat, &path.applies_to, root),
@@ -433,7 +436,7 @@ impl Renderer<'_> {
         ctx.insert("runbooks", &vec![vm]);
         ctx.insert("standalone", &false);
         ctx.insert("inline_css", "");
-        let warning = p.is_anti_path().then_some("Documented failure — do not run");
+        let warning = print_warning(p);
         ctx.insert("page_css", &page_css(&title, "A4", &self.printed_from(None), warning));
         self.render("runbook.html", path, &ctx)
     }
@@ -530,7 +533,7 @@ impl Renderer<'_> {
         ctx.insert("standalone", &true);
         ctx.insert("inline_css", &self.inline_css(true));
         let host = first.environment.as_deref().filter(|_| specs.len() == 1).map(|e| e.split(": ").next().unwrap_or(e));
-        let warning = (specs.len() == 1 && p.is_anti_path()).then_some("Documented failure — do not run");
+        let warning = if specs.len() == 1 { print_warning(p) } else { None };
         ctx.insert("page_css", &page_css(&title, paper, &self.printed_from(host), warning));
         // A runbook file is handed around and opened anywhere: nothing in it runs, and links
         // that would lead nowhere next to the file are plain text.
@@ -640,6 +643,15 @@ fn css_string(s: &str) -> String {
     out
 }
 
+/// What the printed pages of a path that should not be run say in their margin.
+fn print_warning(p: &MigrationPath) -> Option<&'static str> {
+    if p.is_last_resort() {
+        Some("Last resort — leaves you unsupported")
+    } else {
+        p.is_anti_path().then_some("Documented failure — do not run")
+    }
+}
+
 /// The runbook as a Markdown checklist (for ticket systems).
 pub fn markdown(vm: &RunbookVm) -> String {
     let mut out = String::new();
@@ -649,7 +661,10 @@ pub fn markdown(vm: &RunbookVm) -> String {
     };
     line(&mut out, &format!("# Runbook: {}", vm.title));
     line(&mut out, "");
-    if vm.anti_path {
+    if vm.last_resort {
+        line(&mut out, "> **A last resort.** The rules say this path gets there at best unsupported.");
+        line(&mut out, "");
+    } else if vm.anti_path {
         line(&mut out, "> **Do not run this.** It is a documented anti-path: the rules say it fails.");
         line(&mut out, "");
     }
