@@ -1434,7 +1434,6 @@ fn with_anchor(s: String, a: &Option<String>) -> String {
     }
 }
 
-/// Formats minutes as `1 h 30 min`.
 /// A span that may run to days: `7 d`, `1 d 6 h`, else as [`format_minutes`].
 pub fn format_span(m: u32) -> String {
     match (m / 1440, m % 1440) {
@@ -1444,6 +1443,7 @@ pub fn format_span(m: u32) -> String {
     }
 }
 
+/// Formats minutes as `1 h 30 min`.
 pub fn format_minutes(m: u32) -> String {
     match (m / 60, m % 60) {
         (0, m) => format!("{m} min"),

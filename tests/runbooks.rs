@@ -422,6 +422,7 @@ fn steps_that_depend_on_earlier_steps_say_so_in_every_form_of_the_runbook() {
     let prereqs = texts(&rb, ".rb-prereq").into_iter().map(|t| words_of(&t)).collect::<Vec<_>>();
     let line = |title: &str| prereqs.iter().find(|p| p.starts_with(title)).cloned().unwrap_or_default();
     assert!(line("The converter needs an MBR disk").ends_with("(holds whenever step 1 runs: nothing to check)"));
+    assert!(line("UEFI boots only from a GPT disk").contains("(established by step 1)"), "{prereqs:?}");
     assert!(line("Setup needs room").ends_with("(not established by this runbook — check it now)"));
     let blockers = texts(&rb, ".rb-blockers li").into_iter().map(|t| words_of(&t)).collect::<Vec<_>>();
     assert_eq!(blockers, ["Hard block The hardware is not ready (cleared by step 2 or step 3)"]);
@@ -433,6 +434,7 @@ fn steps_that_depend_on_earlier_steps_say_so_in_every_form_of_the_runbook() {
     for expected in [
         "- Total time estimate: none given (4 steps, none with a duration)",
         "needs `partition-style = mbr` (holds whenever step 1 runs: nothing to check)",
+        "needs `partition-style = gpt` (established by step 1)",
         "- The hardware is not ready [Hard block] (cleared by step 2 or step 3)",
         "  - Only if, just before this step: `partition-style = mbr`",
         "  - Only if, just before this step: `not uefi`",

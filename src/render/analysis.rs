@@ -188,7 +188,7 @@ fn minutes_range(run: &mut verify::Run, path: &MigrationPath) -> Option<(u32, u3
         let (Some(d), Some(ran)) = (step.duration.filter(|d| *d > 0), &info.ran) else { continue };
         let mut next: Vec<(u32, biodivine_lib_bdd::Bdd)> = Vec::with_capacity(totals.len() * 2);
         for (m, set) in &totals {
-            for (m, part) in [(*m + d, run.eng.and(set, ran)), (*m, run.eng.and_not(set, ran))] {
+            for (m, part) in [(m.saturating_add(d), run.eng.and(set, ran)), (*m, run.eng.and_not(set, ran))] {
                 if part.is_false() {
                     continue;
                 }

@@ -242,10 +242,24 @@ impl Renderer<'_> {
             let pr = &cat.prerequisites[p.idx()];
             let mut wanted = Vec::new();
             pr.requires.required_components(cat, &mut wanted);
+            let mut reads = Vec::new();
+            pr.requires.attrs(cat, &mut reads);
+            // Never unmet where the step runs: the path sees to it, one way or another.
+            let never_unmet = {
+                let summary = self.summary(pi.idx());
+                !summary.too_large && !summary.prereqs_unmet.contains(&(i, p))
+            };
+            // An earlier step that installs what it needs, or (when the path sees to it) sets a
+            // fact it reads.
             let established = spec.steps.iter().take_while(|&&j| j != i).find(|&&j| {
                 let a = &path.steps[j].action;
-                matches!(a, Action::Install(_) | Action::Upgrade(..) | Action::Move { .. })
-                    && a.targets().iter().any(|(c, _)| wanted.contains(c))
+                match a {
+                    Action::Install(_) | Action::Upgrade(..) | Action::Move { .. } => {
+                        a.targets().iter().any(|(c, _)| wanted.contains(c))
+                    }
+                    Action::Set(f, _) => never_unmet && reads.contains(&Attr::Fact(*f)),
+                    _ => false,
+                }
             });
             prerequisites.push(PrereqVm {
                 id: pr.id.clone(),
@@ -257,10 +271,7 @@ impl Renderer<'_> {
                 requires_html: cond_html(cat, &pr.requires, root),
                 requires_text: pr.requires.display(cat).to_string(),
                 established_by: established.map(|j| format!("step {}", number[j])),
-                ensured: established.is_none() && {
-                    let summary = self.summary(pi.idx());
-                    !summary.too_large && !summary.prereqs_unmet.contains(&(i, p))
-                },
+                ensured: established.is_none() && never_unmet,
                 before_step: *n,
                 before_orig: i + 1,
                 established_orig: established.map(|j| j + 1),

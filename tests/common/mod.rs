@@ -189,7 +189,7 @@ pub fn postings_numbers(s: &str) -> Vec<u64> {
 }
 
 /// A path whose steps depend on what earlier steps did (`if:`), with undo windows, no time
-/// estimates, a prerequisite the path ensures and one it does not, a blocker two steps clear
+/// estimates, a prerequisite the path ensures, one an earlier step establishes and one it does not, a blocker two steps clear
 /// and one that concerns another method: everything a runbook must say about such a path.
 pub const STEPWISE_CATALOG: &str = r#"
 components:
@@ -198,7 +198,7 @@ components:
   - {id: tpm, title: TPM enabled, kind: firmware}
   - {id: user-data, title: User files, kind: data}
 facts:
-  - {id: partition-style, title: Partition style, type: enum, values: [mbr, gpt]}
+  - {id: partition-style, title: Partition style, type: enum, values: [mbr, gpt], default: mbr}
   - {id: free-space, title: Free space, type: number, unit: GB}
 methods:
   - {id: assistant, title: The upgrade assistant}
@@ -224,6 +224,10 @@ prerequisites:
     title: The converter needs an MBR disk
     for: set partition-style
     requires: partition-style = mbr
+  - id: uefi-needs-gpt
+    title: UEFI boots only from a GPT disk
+    for: install uefi
+    requires: partition-style = gpt
   - id: room-for-setup
     title: Setup needs room
     for: upgrade os@2
