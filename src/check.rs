@@ -30,8 +30,23 @@ impl Default for CheckOptions {
 /// Every semantic finding about a resolved catalog. `resolved_cleanly` says whether loading and
 /// resolving reported no errors: paths or articles that failed to resolve are missing from the
 /// model, so "nothing explains this blocker" would be a false alarm.
-pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: CheckOptions) -> Vec<Diagnostic> {
+/// How many starting states of one path end in each outcome (the ones with any), in `Outcome`
+/// order; `None` when the path was too large to decide.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    pub path: PathIdx,
+    pub counts: Option<Vec<(Outcome, num_bigint::BigInt)>>,
+}
+
+/// Every check, and the outcome tally of each path the simulation decided.
+pub fn check(
+    cat: &Catalog,
+    rules_complete: bool,
+    resolved_cleanly: bool,
+    opts: CheckOptions,
+) -> (Vec<Diagnostic>, Vec<Tally>) {
     let mut diags = Vec::new();
+    let mut tallies = Vec::new();
     if rules_complete {
         // One diagram per path serves its own check and every article scope that reads
         // nothing the path does not already track.
@@ -44,17 +59,27 @@ pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: 
                 let mine: Vec<usize> = (0..pairs.len()).filter(|k| pairs[*k].0.idx() == i).collect();
                 let scopes: Vec<Option<&Cond>> = mine.iter().map(|k| pairs[*k].1).collect();
                 let mut base = verify::run(cat, p, &[], opts.node_limit);
-                let diags = match &mut base {
-                    Ok(run) => check_path(cat, p, run),
-                    Err(t) => vec![too_large(p, p.applies_span, t)],
+                let (diags, counts) = match &mut base {
+                    Ok(run) => {
+                        let counts = run
+                            .outcomes
+                            .iter()
+                            .filter(|(_, set)| !set.is_false())
+                            .map(|(o, set)| (*o, run.eng.count(set)))
+                            .collect();
+                        (check_path(cat, p, run), Some(counts))
+                    }
+                    Err(t) => (vec![too_large(p, p.applies_span, t)], None),
                 };
                 let verdicts = path_verdicts(cat, p, &scopes, Some(base), opts);
-                (diags, mine.into_iter().zip(verdicts).collect::<Vec<_>>())
+                let tally = Tally { path: PathIdx(i as u32), counts };
+                (diags, mine.into_iter().zip(verdicts).collect::<Vec<_>>(), tally)
             })
             .collect();
         let mut verdicts: Vec<Option<Verdict>> = (0..pairs.len()).map(|_| None).collect();
-        for (d, v) in per_path {
+        for (d, v, tally) in per_path {
             diags.extend(d);
+            tallies.push(tally);
             for (k, verdict) in v {
                 verdicts[k] = Some(verdict);
             }
@@ -68,7 +93,7 @@ pub fn check(cat: &Catalog, rules_complete: bool, resolved_cleanly: bool, opts: 
     diags.extend(prerequisite_cycles(cat));
     diags.extend(never_holds(cat));
     diags.extend(contradicting_constraints(cat));
-    diags
+    (diags, tallies)
 }
 
 /// Constraints that cannot all hold together leave no real host at all, and every path would
@@ -107,6 +132,11 @@ fn too_large(path: &MigrationPath, span: Span, t: &verify::TooLarge) -> Diagnost
 
 /// `N starting state(s)`, with a thousands separator for big numbers.
 pub fn states(n: &num_bigint::BigInt) -> String {
+    if n.to_string() == "1" { "1 starting state".to_string() } else { format!("{} starting states", thousands(n)) }
+}
+
+/// A count with a thousands separator: `2,742,681,600`.
+pub fn thousands(n: &num_bigint::BigInt) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -115,7 +145,7 @@ pub fn states(n: &num_bigint::BigInt) -> String {
         }
         out.push(c);
     }
-    if digits == "1" { "1 starting state".to_string() } else { format!("{out} starting states") }
+    out
 }
 
 fn check_path(cat: &Catalog, path: &MigrationPath, run: &mut Run) -> Vec<Diagnostic> {
@@ -396,7 +426,7 @@ fn recommended<'a>(cat: &'a Catalog, only: Option<&[ArticleIdx]>) -> Vec<(PathId
 
 /// A path's own diagnostics, and the verdicts on the article scopes that recommend it (by
 /// their index among all pairs).
-type PathFindings = (Vec<Diagnostic>, Vec<(usize, Verdict)>);
+type PathFindings = (Vec<Diagnostic>, Vec<(usize, Verdict)>, Tally);
 
 /// What the rules say of a path where an article applies.
 enum Verdict {

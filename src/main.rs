@@ -608,6 +608,36 @@ fn project_root(given: &std::path::Path) -> PathBuf {
     std::fs::canonicalize(given).unwrap_or_else(|_| std::path::absolute(given).unwrap_or_else(|_| given.to_path_buf()))
 }
 
+/// What `check` decided for each path, one line each: the outcomes over every starting state.
+fn write_tallies(
+    out: &mut impl Write,
+    cat: &pathbook::model::Catalog,
+    tallies: &[pathbook::check::Tally],
+) -> std::io::Result<()> {
+    const SHOWN: usize = 40;
+    if tallies.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "paths, decided for every starting state:")?;
+    let width = tallies.iter().take(SHOWN).map(|t| cat.paths[t.path.idx()].id.chars().count()).max().unwrap_or(0);
+    for t in tallies.iter().take(SHOWN) {
+        let text = match &t.counts {
+            Some(counts) if counts.is_empty() => "no starting state".to_string(),
+            Some(counts) => counts
+                .iter()
+                .map(|(o, n)| format!("{} {}", o.as_str(), pathbook::check::thousands(n)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => "not decided: too large (see the error above)".to_string(),
+        };
+        writeln!(out, "  {:width$}  {text}", cat.paths[t.path.idx()].id)?;
+    }
+    if tallies.len() > SHOWN {
+        writeln!(out, "  … and {} more (`pathbook list` names them all)", tallies.len() - SHOWN)?;
+    }
+    Ok(())
+}
+
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     cli.root = project_root(&cli.root);
     let overrides = Overrides { as_of: cli.as_of };
@@ -652,6 +682,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     err.write_all(diag::render_human(items, &project.sources, style(cli.color)).as_bytes())?;
                     let (e, w) = (project.diags.error_count(), project.diags.warning_count());
                     let c = &project.catalog;
+                    write_tallies(&mut err, c, &project.tallies)?;
                     if e == 0 && w == 0 {
                         writeln!(
                             err,

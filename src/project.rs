@@ -19,6 +19,9 @@ pub struct Project {
     /// False when rules failed to resolve, so path simulation was skipped.
     pub rules_complete: bool,
     pub diags: Diagnostics,
+    /// What each path's simulation decided, after [`Project::run_checks`] (empty before, or
+    /// when rules failed to load).
+    pub tallies: Vec<check::Tally>,
     /// How long each stage took, in order (`PATHBOOK_TIMINGS=1` prints them).
     pub timings: Vec<(&'static str, std::time::Duration)>,
     /// What the command line overrides, kept for reloads.
@@ -40,6 +43,7 @@ impl Project {
             catalog: Catalog::default(),
             rules_complete: false,
             diags: Diagnostics::default(),
+            tallies: Vec::new(),
             timings: Vec::new(),
             overrides: overrides.clone(),
         }
@@ -69,6 +73,7 @@ impl Project {
                     catalog: Catalog::default(),
                     rules_complete: false,
                     diags,
+                    tallies: Vec::new(),
                     timings,
                     overrides: overrides.clone(),
                 };
@@ -93,6 +98,7 @@ impl Project {
             catalog: resolved.catalog,
             rules_complete: resolved.rules_complete && !load_failed,
             diags,
+            tallies: Vec::new(),
             timings,
             overrides: overrides.clone(),
         }
@@ -117,8 +123,9 @@ impl Project {
         if let Some(config) = &p.config {
             let opts = p.check_options();
             let clean = !p.diags.has_errors();
-            let found = check::check(&p.catalog, p.rules_complete, clean, opts);
+            let (found, tallies) = check::check(&p.catalog, p.rules_complete, clean, opts);
             p.diags.extend(found);
+            p.tallies = tallies;
             p.diags.extend(crate::render::addresses::collisions(&p.catalog, &p.sources));
             // A theme override that does not compile would only fail at `build`; say so now.
             if config.theme_dir().is_dir() {

@@ -399,3 +399,23 @@ fn at_least_six_articles_cover_the_required_topics() {
     assert!(p.catalog.prerequisites.iter().all(|b| !b.sources.is_empty()));
     assert!(p.catalog.paths.iter().all(|b| !b.sources.is_empty()));
 }
+
+#[test]
+fn check_says_how_every_starting_state_of_each_path_ends_and_the_counts_are_exact() {
+    let o = std::process::Command::new(common::BIN).current_dir(repo()).arg("check").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let project = Project::check(&repo());
+    let cat = &project.catalog;
+    let tally = stderr.split("paths, decided for every starting state:\n").nth(1).expect("the tally");
+    for path in &cat.paths {
+        // Every starting state, simulated one by one.
+        let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
+        for starts in pathbook::verify::starting_states(cat, path, 1 << 20).unwrap() {
+            *counts.entry(eval::simulate_hosts(cat, path, &starts, &[]).outcome).or_default() += 1;
+        }
+        let expected = counts.iter().map(|(o, n)| format!("{} {}", o.as_str(), n)).collect::<Vec<_>>().join(", ");
+        let line = tally.lines().find(|l| l.split_whitespace().next() == Some(&path.id)).expect("a line per path");
+        assert_eq!(line.split_whitespace().skip(1).collect::<Vec<_>>().join(" "), expected, "{}", path.id);
+    }
+}
