@@ -27,9 +27,6 @@ impl Default for CheckOptions {
     }
 }
 
-/// Every semantic finding about a resolved catalog. `resolved_cleanly` says whether loading and
-/// resolving reported no errors: paths or articles that failed to resolve are missing from the
-/// model, so "nothing explains this blocker" would be a false alarm.
 /// How many starting states of one path end in each outcome (the ones with any), in `Outcome`
 /// order; `None` when the path was too large to decide.
 #[derive(Clone, Debug)]
@@ -38,7 +35,10 @@ pub struct Tally {
     pub counts: Option<Vec<(Outcome, num_bigint::BigInt)>>,
 }
 
-/// Every check, and the outcome tally of each path the simulation decided.
+/// Every semantic finding about a resolved catalog, and the outcome tally of each path the
+/// simulation decided. `resolved_cleanly` says whether loading and resolving reported no
+/// errors: paths or articles that failed to resolve are missing from the model, so "nothing
+/// explains this blocker" would be a false alarm.
 pub fn check(
     cat: &Catalog,
     rules_complete: bool,
@@ -132,7 +132,11 @@ fn too_large(path: &MigrationPath, span: Span, t: &verify::TooLarge) -> Diagnost
 
 /// `N starting state(s)`, with a thousands separator for big numbers.
 pub fn states(n: &num_bigint::BigInt) -> String {
-    if n.to_string() == "1" { "1 starting state".to_string() } else { format!("{} starting states", thousands(n)) }
+    if *n == num_bigint::BigInt::from(1) {
+        "1 starting state".to_string()
+    } else {
+        format!("{} starting states", thousands(n))
+    }
 }
 
 /// A count with a thousands separator: `2,742,681,600`.
